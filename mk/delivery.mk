@@ -3,7 +3,7 @@
 # defines SHELL, PY, VENV and BIN; every Jenkinsfile `sh` step lands on a target here or there.
 .PHONY: delivery-tools delivery-deps delivery-check image runner-image push \
 	compose-up compose-down ci-services-up ci-services-down test-integration-containers \
-	deploy-staging smoke-staging swap smoke-production rollback notify
+	deploy-staging smoke-staging swap smoke-production rollback notify azure-login
 
 TOOLS := .venv-tools
 TOOLS_BIN := $(TOOLS)/bin
@@ -86,3 +86,7 @@ rollback: ## swap again: the previous image is in the staging slot after a swap
 
 notify: ## post the build result to NOTIFY_WEBHOOK_URL (Teams/Slack JSON); STATUS=success|failure
 	$(PY) scripts/notify_webhook.py --status "$(STATUS)"
+
+azure-login: ## sign in to Azure as the machine's managed identity (the DevOps VM): no stored secret
+	az login --identity --output none
+	@test -z "$(AZURE_SUBSCRIPTION_ID)" || az account set --subscription "$(AZURE_SUBSCRIPTION_ID)"

@@ -1,0 +1,52 @@
+"""Kafka trigger plumbing: the trigger's transport settings and decoding the host's event envelope."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import azure.functions as func
+import orjson
+
+from shared.messaging.inbound import InboundMessage
+from shared.settings import kafka_transport
+
+
+def trigger_security() -> dict[str, Any]:
+    """Trigger arguments for the transport: none locally, SASL_SSL with setting names for Event Hubs."""
+    protocol, mechanism = kafka_transport()
+    if protocol != "SASL_SSL":
+        return {}
+    # Event Hubs: username "$ConnectionString", password the connection string (a Key Vault reference).
+    return {
+        "protocol": "SASLSSL",
+        "authentication_mode": mechanism,
+        "username": "KafkaUsername",
+        "password": "KafkaPassword",
+    }
+
+
+def inbound(event: func.KafkaEvent) -> InboundMessage:
+    """The message inside a KafkaEvent: string-typed events carry a JSON envelope around the value."""
+    body = event.get_body()
+    value: bytes | None = body
+    key = event.key.encode() if isinstance(event.key, str) else event.key
+    headers: tuple[tuple[str, bytes], ...] = ()
+    topic, partition, offset = event.topic or "", event.partition or 0, event.offset or 0
+    try:
+        envelope = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        envelope = None
+    if isinstance(envelope, dict) and "Value" in envelope and "Offset" in envelope:
+        raw = envelope.get("Value")
+        value = raw.encode() if isinstance(raw, str) else None if raw is None else orjson.dumps(raw)
+        key = (envelope.get("Key") or "").encode() or key
+        topic = envelope.get("Topic") or topic
+        partition = int(envelope.get("Partition") or partition)
+        offset = int(envelope.get("Offset") or offset)
+        headers = tuple(
+            (h.get("Key", ""), base64.b64decode(h.get("Value") or ""))
+            for h in envelope.get("Headers") or []
+            if isinstance(h, dict)
+        )
+    return InboundMessage(topic=topic, partition=partition, offset=offset, key=key, value=value, headers=headers)

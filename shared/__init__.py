@@ -1,0 +1,1 @@
+"""The budgeting service's shared package: domain, settings, messaging, storage, auth."""

@@ -1,0 +1,1 @@
+"""Identity: verify bearer tokens (Entra ID in Azure, the local development issuer otherwise)."""

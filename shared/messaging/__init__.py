@@ -1,0 +1,1 @@
+"""Kafka adapters: client configuration, the acknowledged publisher, dead letters."""

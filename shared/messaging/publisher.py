@@ -1,0 +1,120 @@
+"""An acknowledged publisher: a call returns only once the broker has taken every message, or raises."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, KafkaException, Producer
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker did not acknowledge in time: nothing may be reported as accepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class _Acks:
+    """Counts delivery reports for one call and wakes its waiter when the last one arrives."""
+
+    __slots__ = ("remaining", "error", "_wake")
+
+    def __init__(self, count: int, wake) -> None:
+        self.remaining = count
+        self.error: KafkaError | None = None
+        self._wake = wake
+
+    def __call__(self, err: KafkaError | None, _msg) -> None:  # runs on the poll thread
+        if err is not None and self.error is None:
+            self.error = err
+        self.remaining -= 1
+        if self.remaining == 0:
+            self._wake()
+
+
+class Publisher:
+    """Wraps one confluent-kafka Producer per process; a background thread serves its delivery reports."""
+
+    def __init__(self, config: dict) -> None:
+        self._producer = Producer(config)
+        self._timeout_s = config.get("message.timeout.ms", 10_000) / 1000
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="kafka-acks", daemon=True)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    def _enqueue(self, messages: Sequence[OutboundMessage], acks: _Acks) -> None:
+        for m in messages:
+            while True:
+                try:
+                    self._producer.produce(m.topic, m.value, m.key, headers=list(m.headers) or None, on_delivery=acks)
+                    break
+                except BufferError:
+                    # The local queue is full: let the poll thread drain it, then go on.
+                    self._producer.poll(0.01)
+                except KafkaException as exc:
+                    raise BrokerUnavailable(f"the broker refused the message: {exc}") from exc
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        """Produce every message and wait (without blocking the event loop) for all acknowledgements."""
+        if not messages:
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+
+        acks = _Acks(len(messages), wake)
+        self._enqueue(messages, acks)
+        try:
+            # librdkafka fails each message by message.timeout.ms; the margin covers the poll cadence.
+            await asyncio.wait_for(done, self._timeout_s + 5)
+        except TimeoutError:
+            raise BrokerUnavailable("the broker did not acknowledge in time") from None
+        self._raise_for(acks)
+
+    def publish_blocking(self, messages: Sequence[OutboundMessage]) -> None:
+        """The same guarantee for synchronous callers (consumers writing dead letters)."""
+        if not messages:
+            return
+        done = threading.Event()
+        acks = _Acks(len(messages), done.set)
+        self._enqueue(messages, acks)
+        if not done.wait(self._timeout_s + 5):
+            raise BrokerUnavailable("the broker did not acknowledge in time")
+        self._raise_for(acks)
+
+    @staticmethod
+    def _raise_for(acks: _Acks) -> None:
+        if acks.error is not None:
+            raise BrokerUnavailable(f"the broker did not take the message: {acks.error.str()}")
+
+    def check(self, topics: Iterable[str], timeout: float = 3.0) -> None:
+        """Raise BrokerUnavailable unless the broker answers and knows the topics."""
+        try:
+            meta = self._producer.list_topics(timeout=timeout)
+        except KafkaException as exc:
+            raise BrokerUnavailable(f"broker unreachable: {exc.args[0].str()}") from None
+        missing = sorted(set(topics) - set(meta.topics))
+        if missing:
+            raise BrokerUnavailable(f"topics missing on the broker: {', '.join(missing)}")
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._producer.flush(timeout)
+        self._stop.set()
+        self._poller.join(1.0)

@@ -1,0 +1,39 @@
+"""Embedded defaults for `budget run` when nothing is configured: a local broker, an SQLite file, the dev issuer."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from local_kafka.tansu import TansuBroker, port_open
+from shared.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+
+log = logging.getLogger("budget.runner")
+
+
+def home() -> Path:
+    """Where local state lives (SQLite files, the dev signing key, logs): $BUDGET_HOME or ./.budget."""
+    return Path(os.environ.get("BUDGET_HOME", ".budget")).resolve()
+
+
+def dev_issuer() -> DevIssuer:
+    return DevIssuer(home() / "dev-issuer")
+
+
+def apply_embedded_defaults() -> TansuBroker | None:
+    """Fill in what is unset; return the broker we started, if we started one."""
+    base = home()
+    base.mkdir(parents=True, exist_ok=True)
+    broker = None
+    if not os.environ.get("KafkaBrokerList"):
+        broker = TansuBroker(port=None if port_open(9092) else 9092, log_path=base / "tansu.log").start()
+        os.environ["KafkaBrokerList"] = broker.bootstrap
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{base / 'budget.db'}")
+    os.environ.setdefault("AnalyticsStorePath", str(base / "analytics.db"))
+    if not os.environ.get("AuthIssuer"):
+        issuer = dev_issuer().ensure()
+        os.environ["AuthIssuer"] = DEV_ISSUER
+        os.environ["AuthAudience"] = DEV_AUDIENCE
+        os.environ["AuthJwksUrl"] = issuer.jwks_url
+    return broker

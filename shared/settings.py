@@ -1,0 +1,113 @@
+"""The one settings object, read from the environment (Azure app settings) once per process."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("receiver", "storage", "processor", "analyzer")
+
+
+def _parse_services(value: str) -> tuple[str, ...]:
+    names = tuple(s.strip() for s in value.split(",") if s.strip())
+    unknown = sorted(set(names) - set(SERVICES))
+    if unknown or not names:
+        raise ValueError(f"BudgetServices must name some of {', '.join(SERVICES)}; got {value!r}")
+    return names
+
+
+def _alias(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every knob the four services read; the alias is the app-setting name Azure and Docker use."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    services: str = Field(",".join(SERVICES), validation_alias=_alias("BudgetServices"))
+
+    # Kafka / Event Hubs
+    kafka_broker_list: str = Field(validation_alias=_alias("KafkaBrokerList"))
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL", "SSL"] = Field(
+        "PLAINTEXT", validation_alias=_alias("KafkaSecurityProtocol")
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "OAUTHBEARER"] = Field(
+        "PLAIN", validation_alias=_alias("KafkaSaslMechanism")
+    )
+    kafka_username: str | None = Field(None, validation_alias=_alias("KafkaUsername"))
+    kafka_password: str | None = Field(None, validation_alias=_alias("KafkaPassword"))
+    kafka_delivery_timeout_ms: int = Field(10_000, ge=1_000, validation_alias=_alias("KafkaDeliveryTimeoutMs"))
+    transactions_topic: str = Field("transactions", validation_alias=_alias("TransactionsTopic"))
+    dead_letter_topic: str = Field("transactions.dlt", validation_alias=_alias("DeadLetterTopic"))
+    queries_topic: str = Field("queries", validation_alias=_alias("QueriesTopic"))
+    results_topic: str = Field("query-results", validation_alias=_alias("ResultsTopic"))
+    alerts_topic: str = Field("budget-alerts", validation_alias=_alias("AlertsTopic"))
+    storage_consumer_group: str = Field("storage", validation_alias=_alias("StorageConsumerGroup"))
+    analyzer_consumer_group: str = Field("analyzer", validation_alias=_alias("AnalyzerConsumerGroup"))
+    alerts_consumer_group: str = Field("analyzer-alerts", validation_alias=_alias("AlertsConsumerGroup"))
+
+    # MySQL (Azure Database for MySQL) or, for the embedded default, an SQLite file
+    database_url: str = Field(validation_alias=_alias("DATABASE_URL"))
+    database_ssl_ca: str | None = Field(None, validation_alias=_alias("DatabaseSslCa"))
+    database_auth_mode: Literal["password", "entra"] = Field("password", validation_alias=_alias("DatabaseAuthMode"))
+    azure_client_id: str | None = Field(None, validation_alias=_alias("AZURE_CLIENT_ID"))
+
+    # Identity: Entra ID in Azure, the local development issuer otherwise
+    auth_issuer: str = Field(validation_alias=_alias("AuthIssuer"))
+    auth_audience: str = Field(validation_alias=_alias("AuthAudience"))
+    auth_jwks_url: str = Field(validation_alias=_alias("AuthJwksUrl"))
+    auth_admin_role: str = Field("Budget.Admin", validation_alias=_alias("AuthAdminRole"))
+
+    # Processor / analyzer
+    sync_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("SyncSchedule"))
+    analytics_store_path: str = Field(".budget/analytics.db", validation_alias=_alias("AnalyticsStorePath"))
+
+    @field_validator("services")
+    @classmethod
+    def _known_services(cls, value: str) -> str:
+        return ",".join(_parse_services(value))
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("mysql+pymysql://", "sqlite:///", "sqlite+pysqlite:///")):
+            raise ValueError("DATABASE_URL must be mysql+pymysql://... or sqlite:///path")
+        return value
+
+    @model_validator(mode="after")
+    def _secure_transport(self) -> Settings:
+        plain = self.kafka_security_protocol == "SASL_SSL" and self.kafka_sasl_mechanism == "PLAIN"
+        if plain and not (self.kafka_username and self.kafka_password):
+            raise ValueError("KafkaUsername and KafkaPassword are required for SASL_SSL with PLAIN")
+        if self.auth_jwks_url.startswith("http://") and not self.auth_jwks_url.startswith(
+            ("http://127.0.0.1", "http://localhost")
+        ):
+            raise ValueError("AuthJwksUrl must use https (or file:// for the local issuer)")
+        return self
+
+    @property
+    def enabled_services(self) -> tuple[str, ...]:
+        return tuple(self.services.split(","))
+
+
+def kafka_transport() -> tuple[str, str]:
+    """Protocol and SASL mechanism alone, for trigger decorators evaluated when the host indexes the app."""
+    protocol = os.environ.get("KafkaSecurityProtocol", "PLAINTEXT")
+    mechanism = os.environ.get("KafkaSaslMechanism", "PLAIN")
+    return protocol, mechanism
+
+
+def enabled_services() -> tuple[str, ...]:
+    """The services this app hosts (BudgetServices), read without requiring the other settings."""
+    return _parse_services(os.environ.get("BudgetServices") or ",".join(SERVICES))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once; tests call `get_settings.cache_clear()` after changing it."""
+    return Settings()  # type: ignore[call-arg]  # required fields come from the environment

@@ -1,0 +1,66 @@
+"""The storage service's core: a consumed batch becomes rows, dead letters, or a retry, never a loss."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from shared.domain.events import PoisonMessage, decode
+from shared.messaging.inbound import InboundMessage, dead_letter
+from shared.messaging.publisher import Publisher
+from shared.storage.store import AnyEvent, Store
+
+log = logging.getLogger("budget.storage")
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    applied: int
+    duplicates: int
+    dead_lettered: int
+
+
+def store_messages(
+    messages: Sequence[InboundMessage], *, store: Store, publisher: Publisher, dead_letter_topic: str
+) -> StoreOutcome:
+    """Store a consumed batch in one database transaction.
+
+    Messages that can never be stored go to the dead-letter topic (acknowledged before we return).
+    A transient failure (database or broker down) raises, so the caller retries the whole batch and
+    commits no offset; replaying is safe because every event is applied at most once.
+    """
+    events: list[tuple[InboundMessage, AnyEvent]] = []
+    poison: list[tuple[InboundMessage, str]] = []
+    for message in messages:
+        try:
+            events.append((message, decode(message.value)))
+        except PoisonMessage as exc:
+            poison.append((message, str(exc)))
+    applied = duplicates = 0
+    try:
+        if events:
+            result = store.apply([e for _, e in events])
+            applied, duplicates = result.applied, result.duplicates
+    except OperationalError:
+        raise  # the database is unreachable or timed out: retry the batch later
+    except DBAPIError as exc:
+        # Something in the batch is refused by the database itself: find it, dead-letter it, keep the rest.
+        log.warning("batch refused by the database (%s); applying one by one", exc.orig)
+        applied = duplicates = 0
+        for message, event in events:
+            try:
+                r = store.apply([event])
+                applied, duplicates = applied + r.applied, duplicates + r.duplicates
+            except OperationalError:
+                raise
+            except DBAPIError as one:
+                poison.append((message, f"refused by the database: {one.orig}"))
+    if poison:
+        publisher.publish_blocking([dead_letter(m, topic=dead_letter_topic, reason=why) for m, why in poison])
+        for m, why in poison:
+            log.warning("dead-lettered %s[%d]@%d: %s", m.topic, m.partition, m.offset, why)
+    log.info("stored batch: %d applied, %d duplicates, %d dead-lettered", applied, duplicates, len(poison))
+    return StoreOutcome(applied, duplicates, len(poison))

@@ -99,6 +99,10 @@ def dev_deps() -> None:
 
 
 def main() -> None:
+    from shared.commands import process, query
+
+    process.register(app)
+    query.register(app)
     app()
 
 

@@ -1,0 +1,1 @@
+"""The SQLite analytics store: written by the processor, read by the analyzer."""

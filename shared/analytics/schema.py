@@ -1,0 +1,67 @@
+"""The analytics store's schema: the contract between the processor (writer) and the analyzer (reader).
+
+Money is exact: INTEGER amounts scaled by 10^4 (`*_e4`), enough for every ISO 4217 minor unit, so SQL sums
+stay exact integers; readers turn them back into Decimal with `from_e4`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+SCALE = 10_000
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS transactions (
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('income', 'expense')),
+        amount_e4 INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        category TEXT NOT NULL,
+        description TEXT,
+        booking_date TEXT NOT NULL,          -- YYYY-MM-DD
+        month TEXT NOT NULL,                 -- YYYY-MM, derived from booking_date
+        tags TEXT NOT NULL,                  -- JSON array
+        recorded_at INTEGER NOT NULL,        -- µs, version of the create event
+        version INTEGER NOT NULL,
+        change_seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS ix_tx_user_date ON transactions (user_id, booking_date, recorded_at, id)",
+    "CREATE INDEX IF NOT EXISTS ix_tx_user_month_cat ON transactions (user_id, month, category)",
+    """CREATE TABLE IF NOT EXISTS monthly_totals (
+        user_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        category TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        income_e4 INTEGER NOT NULL DEFAULT 0,
+        expense_e4 INTEGER NOT NULL DEFAULT 0,
+        count INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, month, category, currency)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS ix_totals_month ON monthly_totals (month)",
+    """CREATE TABLE IF NOT EXISTS budgets (
+        user_id TEXT NOT NULL,
+        category TEXT NOT NULL,
+        month TEXT NOT NULL,
+        amount_e4 INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        change_seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, category, month)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        watermark INTEGER NOT NULL,          -- highest MySQL change_seq applied
+        synced_at TEXT NOT NULL,             -- ISO 8601 UTC time of the run that set it
+        transactions INTEGER NOT NULL        -- live transaction rows in the store
+    )""",
+)
+
+
+def to_e4(amount: Decimal) -> int:
+    return int(amount * SCALE)
+
+
+def from_e4(value: int) -> Decimal:
+    return Decimal(value) / SCALE

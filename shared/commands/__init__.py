@@ -1,0 +1,1 @@
+"""Service-specific `budget` commands; each module exposes `register(app)`."""

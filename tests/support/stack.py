@@ -1,0 +1,136 @@
+"""The stack in the test process: real broker (Tansu) and real MariaDB, each behind a cuttable proxy,
+the function app's HTTP triggers behind uvicorn and its Kafka triggers as the runner's consumer loops."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pymysql
+import sqlalchemy as sa
+import uvicorn
+
+from local_kafka.tansu import TansuBroker, free_port
+from shared.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from tests.support.proxy import CuttableProxy
+from tests.support.wait import until
+
+MYSQL_ROOT = dict(host="127.0.0.1", port=3306, user="root", password="")
+
+
+def create_database(name: str) -> None:
+    conn = pymysql.connect(**MYSQL_ROOT)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    conn.close()
+
+
+def drop_database(name: str) -> None:
+    conn = pymysql.connect(**MYSQL_ROOT)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    conn.close()
+
+
+@dataclass
+class Infra:
+    """Broker and database for one test session, with per-run names so sessions never collide."""
+
+    run: str
+    state: Path
+    broker: TansuBroker
+    broker_proxy: CuttableProxy
+    db_proxy: CuttableProxy
+    database: str
+    issuer: DevIssuer
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, state: Path) -> Infra:
+        run = uuid.uuid4().hex[:8]
+        proxy_port = free_port()
+        broker = TansuBroker(log_path=state / "tansu.log")
+        # The broker advertises the proxy, so every client connection goes through what we can cut.
+        broker_proxy = CuttableProxy(upstream_port=broker.port, port=proxy_port)
+        broker.advertised = f"127.0.0.1:{proxy_port}"
+        broker.start()
+        broker_proxy.start()
+        db_proxy = CuttableProxy(upstream_port=3306).start()
+        database = f"budget_it_{run}"
+        create_database(database)
+        issuer = DevIssuer(state / "dev-issuer").ensure()
+        infra = cls(run, state, broker, broker_proxy, db_proxy, database, issuer)
+        infra.env = {
+            "KafkaBrokerList": f"127.0.0.1:{proxy_port}",
+            "KafkaDeliveryTimeoutMs": "4000",
+            "TransactionsTopic": f"transactions-{run}",
+            "DeadLetterTopic": f"transactions-{run}.dlt",
+            "QueriesTopic": f"queries-{run}",
+            "ResultsTopic": f"query-results-{run}",
+            "AlertsTopic": f"budget-alerts-{run}",
+            "StorageConsumerGroup": f"storage-{run}",
+            "AnalyzerConsumerGroup": f"analyzer-{run}",
+            "AlertsConsumerGroup": f"analyzer-alerts-{run}",
+            "DATABASE_URL": f"mysql+pymysql://root@127.0.0.1:{db_proxy.port}/{database}",
+            "AuthIssuer": DEV_ISSUER,
+            "AuthAudience": DEV_AUDIENCE,
+            "AuthJwksUrl": issuer.jwks_url,
+            "AnalyticsStorePath": str(state / "analytics.db"),
+            "BudgetServices": "receiver,storage,processor,analyzer",
+        }
+        return infra
+
+    def direct_engine(self) -> sa.Engine:
+        """The test database without the proxy: for assertions that must work while the proxy is cut."""
+        return sa.create_engine(f"mysql+pymysql://root@127.0.0.1:3306/{self.database}", pool_pre_ping=True)
+
+    def stop(self) -> None:
+        self.broker_proxy.cut()
+        self.db_proxy.cut()
+        self.broker.stop()
+        drop_database(self.database)
+
+
+class AppServer:
+    """The function app behind a real uvicorn server and the runner's trigger loops, in threads."""
+
+    def __init__(self, kafka_functions: tuple[str, ...] = ("store_transactions",)) -> None:
+        from function_app import app
+        from shared.runner.http import FunctionsAsgi
+        from shared.runner.index import index
+        from shared.runner.triggers import KafkaTriggerLoop
+
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            FunctionsAsgi(app), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", loop="asyncio"
+        )
+        self.server = uvicorn.Server(config)
+        self.stop_event = threading.Event()
+        self.loops = [
+            KafkaTriggerLoop(fn, self.stop_event)
+            for fn in index(app)
+            if fn.kind == "kafkaTrigger" and fn.name in kafka_functions
+        ]
+
+    def start(self) -> AppServer:
+        threading.Thread(target=self.server.run, daemon=True).start()
+        for loop in self.loops:
+            loop.start()
+        until(lambda: self.server.started, timeout=20, what="uvicorn to start")
+        for loop in self.loops:
+            until(loop.ready.is_set, timeout=30, what=f"{loop.name} to be assigned partitions")
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.server.should_exit = True
+        for loop in self.loops:
+            loop.join(10)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)

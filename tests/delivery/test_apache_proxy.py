@@ -323,3 +323,10 @@ def test_tls_1_2_is_accepted(proxy):
         maximum_version=ssl.TLSVersion.TLSv1_2,
     )
     assert _handshake(proxy, context) == "TLSv1.2"
+
+
+def test_jenkins_webhook_endpoint_is_closed_from_outside(proxy):
+    before = len(proxy.seen["jenkins"])
+    response, _ = _https_get(proxy, JENKINS, "/project/budget")
+    assert response.status == 403
+    assert len(proxy.seen["jenkins"]) == before

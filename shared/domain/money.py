@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from iso4217 import Currency
 
 # Large enough for any personal budget, small enough for DECIMAL(19, 4) with room for sums.
 MAX_AMOUNT = Decimal("1000000000000")
+# ASCII digits only: Decimal() would also take "1_000" and non-Latin digits such as "١٢".
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?")
 
 
 class MoneyError(ValueError):
@@ -39,7 +42,7 @@ def parse_amount(raw: object, currency: str) -> Decimal:
     if not isinstance(raw, str):
         raise MoneyError('amount must be a decimal string such as "12.50", not a JSON number')
     text = raw.strip()
-    if not text or text[0] in "+-" or "e" in text.lower() or text.count(".") > 1 or text.startswith("."):
+    if not _PLAIN_DECIMAL.fullmatch(text):
         raise MoneyError(f'amount {raw!r} must be a plain positive decimal such as "12.50"')
     try:
         value = Decimal(text)

@@ -1,0 +1,52 @@
+"""Reading the analytics store: a read-only connection, consistent snapshots, and how fresh the data is.
+
+The processor is the only writer (WAL mode). A reader that runs several queries wraps them in
+`read_snapshot(conn)`, so they all see one committed sync run, never half of one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypedDict
+
+
+class Freshness(TypedDict):
+    watermark: int  # highest MySQL change_seq the store reflects; 0 before the first sync
+    synced_at: str | None  # ISO 8601 UTC time of the run that set it; None before the first sync
+    transactions: int  # live transaction rows in the store
+
+
+def open_reader(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection (autocommit; rows are sqlite3.Row). Open one per request or per job."""
+    file = Path(path)
+    if not file.exists():
+        raise FileNotFoundError(f"no analytics store at {file} yet: the processor creates it on its first run")
+    conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=5, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Every query inside sees the same committed state of the store."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")  # a read transaction has nothing to undo
+
+
+def freshness(conn: sqlite3.Connection) -> Freshness:
+    """Watermark, time of the last sync and live transaction count; zeros before the first sync."""
+    try:
+        row = conn.execute("SELECT watermark, synced_at, transactions FROM sync_state WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        row = None
+    if row is None:
+        return Freshness(watermark=0, synced_at=None, transactions=0)
+    return Freshness(watermark=int(row[0]), synced_at=row[1], transactions=int(row[2]))

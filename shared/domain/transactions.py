@@ -153,7 +153,7 @@ class TransactionChanges(_Strict):
     def _not_empty(self) -> TransactionChanges:
         if not self.model_fields_set:
             raise ValueError("a correction must change at least one field")
-        for name in ("type", "category", "date"):
+        for name in ("type", "amount", "currency", "category", "date"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be removed, only changed")
         return self

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from lark.exceptions import LarkError
 from pycep import BicepParser
 
 
@@ -20,7 +21,7 @@ def main(argv: list[str]) -> int:
     for path in files:
         try:
             parser.parse(file_path=path)
-        except Exception as error:  # lark raises many types; each is a parse failure to report
+        except (LarkError, ValueError) as error:  # pycep: ValueError; its grammar: LarkError
             failures += 1
             print(f"FAIL {path}: {type(error).__name__}: {error}")
         else:

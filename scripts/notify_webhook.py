@@ -72,9 +72,9 @@ def post(
     body = json.dumps(payload).encode()
     where = describe(url)
     for attempt in range(1, attempts + 1):
-        request = urllib.request.Request(url, data=body, method="POST", headers=JSON)
+        request = urllib.request.Request(url, data=body, method="POST", headers=JSON)  # noqa: S310 - check_url allowed https (or loopback http) only
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - as above
                 print(f"notified {where}: HTTP {response.status}")
                 return True
         except urllib.error.HTTPError as error:

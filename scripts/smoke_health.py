@@ -13,7 +13,7 @@ def wait_healthy(url: str, *, attempts: int, delay: float, timeout: float) -> bo
     """GET url until it answers 200; a cold container takes a while after a restart."""
     for attempt in range(1, attempts + 1):
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a URL the pipeline builds, https
                 if response.status == 200:
                     print(f"healthy: {url}")
                     return True

@@ -152,6 +152,8 @@ resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {
       computerName: 'devops'
       adminUsername: 'azureuser'
       customData: base64(cloudInit)
+      // Everything is set up by cloud-init; no VM extension may be added behind its back.
+      allowExtensionOperations: false
       linuxConfiguration: {
         disablePasswordAuthentication: true
         ssh: {

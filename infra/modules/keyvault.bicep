@@ -14,6 +14,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   tags: tags
   properties: {
     // checkov:skip=CKV_AZURE_109: App Service resolves Key Vault references over the public endpoint unless the apps are VNet-integrated; access is limited by RBAC instead (see docs/deploy.md, hardening).
+    // checkov:skip=CKV_AZURE_189: as CKV_AZURE_109: the apps resolve references over the public endpoint.
     // checkov:skip=CKV2_AZURE_32: no private endpoint for the same reason; RBAC-only access, no access policies.
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }

@@ -7,21 +7,22 @@ param tags object
 param keyVaultName string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  // checkov:skip=CKV_AZURE_43: the name is prefix + 'store' with prefix limited to 3-11 characters in main.bicep; checkov cannot resolve the parameter.
   // checkov:skip=CKV_AZURE_33: no queues are used; queue logging would record nothing.
   // checkov:skip=CKV_AZURE_206: ZRS/GRS is not needed: the analytics store is rebuilt from MySQL by the sync, and host state is disposable.
   // checkov:skip=CKV_AZURE_59: App Service mounts Azure Files and reads AzureWebJobsStorage over the public endpoint unless the apps are VNet-integrated; the firewall default is tightened in the hardening step of docs/deploy.md.
   // checkov:skip=CKV_AZURE_35: same reason as CKV_AZURE_59.
   // checkov:skip=CKV2_AZURE_33: no private endpoint for the same reason.
   // checkov:skip=CKV2_AZURE_1: Microsoft-managed keys; the data is derived and rebuildable, customer-managed keys add a rotation duty without benefit here.
-  // checkov:skip=CKV2_AZURE_38: soft delete is on for files (below); blobs hold only host leases.
-  // checkov:skip=CKV2_AZURE_40: shared key access is required: the Azure Files mount of App Service authenticates with the account key.
-  // checkov:skip=CKV2_AZURE_41: no SAS is issued by this deployment.
   name: '${prefix}store'
   location: location
   tags: tags
   kind: 'StorageV2'
   sku: { name: 'Standard_LRS' }
   properties: {
+    // checkov:skip=CKV2_AZURE_38: soft delete is on for files (below); blobs hold only host leases.
+    // checkov:skip=CKV2_AZURE_40: shared key access is required: the Azure Files mount of App Service authenticates with the account key.
+    // checkov:skip=CKV2_AZURE_41: no SAS is issued by this deployment.
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     allowBlobPublicAccess: false

@@ -56,6 +56,15 @@ DDL = (
         synced_at TEXT NOT NULL,             -- ISO 8601 UTC time of the run that set it
         transactions INTEGER NOT NULL        -- live transaction rows in the store
     )""",
+    # Budget against actual: each budget beside the month's expenses in its category and currency.
+    """CREATE VIEW IF NOT EXISTS budget_vs_actual AS
+    SELECT b.user_id, b.month, b.category, b.currency,
+        b.amount_e4 AS budget_e4,
+        COALESCE(t.expense_e4, 0) AS spent_e4,
+        b.amount_e4 - COALESCE(t.expense_e4, 0) AS remaining_e4
+    FROM budgets AS b
+    LEFT JOIN monthly_totals AS t
+        ON t.user_id = b.user_id AND t.month = b.month AND t.category = b.category AND t.currency = b.currency""",
 )
 
 

@@ -28,21 +28,21 @@ CURRENCIES = {"EUR": 2, "JPY": 0, "KWD": 3, "USD": 2}
 CATEGORIES = ("groceries", "rent", "salary", "fun")
 
 
-@pytest.fixture
-def store_path(tmp_path):
+@pytest.fixture(name="store_path")
+def store_path_fixture(tmp_path):
     return tmp_path / "analytics.db"
 
 
-@pytest.fixture
-def mysql(infra):
+@pytest.fixture(name="mysql")
+def mysql_fixture(infra):
     """The engine the processor uses in production: bootstrap's, READ COMMITTED."""
     from shared import bootstrap
 
     return bootstrap.store().engine
 
 
-@pytest.fixture
-def apply(infra):
+@pytest.fixture(name="apply")
+def apply_fixture(infra):
     from shared import bootstrap
 
     return bootstrap.store().apply

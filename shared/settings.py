@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # Processor / analyzer
     sync_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("SyncSchedule"))
     analytics_store_path: str = Field(".budget/analytics.db", validation_alias=_alias("AnalyticsStorePath"))
+    # The budget alerts' own state (budgets, expenses, alerts raised): an SQLite file local to the analyzer.
+    alerts_state_path: str = Field(".budget/alerts.db", validation_alias=_alias("AlertsStatePath"))
 
     @field_validator("services")
     @classmethod

@@ -11,7 +11,7 @@ from typing import Any
 import azure.functions as func
 import orjson
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared import bootstrap
 from shared.auth.tokens import AuthError, Principal, bearer_token
@@ -104,11 +104,12 @@ def _failure(exc: Exception, name: str) -> func.HttpResponse:
         return problem_response(
             Problem(
                 503,
-                "The event broker is unavailable; nothing was recorded. Retry shortly with the same id.",
+                "The event broker did not acknowledge, so this was not accepted. Retry shortly with the same id:"
+                " ids are idempotency keys, so a retry never records twice.",
                 headers={"Retry-After": "5"},
             )
         )
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, (OperationalError, InterfaceError)):
         log.warning("database unavailable: %s", exc)
         return problem_response(
             Problem(503, "The database is unavailable; retry shortly.", headers={"Retry-After": "5"})

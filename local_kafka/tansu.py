@@ -35,7 +35,6 @@ class TansuBroker:
     def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
         self.port = port or free_port()
         self.log_path = log_path
-        self.advertised: str | None = None  # host:port clients are told to use; a proxy, in tests
         self.process: subprocess.Popen | None = None
 
     @property
@@ -44,7 +43,6 @@ class TansuBroker:
 
     def start(self, timeout_s: float = 20) -> TansuBroker:
         url = f"tcp://{HOST}:{self.port}"
-        advertised = f"tcp://{self.advertised}" if self.advertised else url
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [

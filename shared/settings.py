@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,7 +14,8 @@ SERVICES = ("receiver", "storage", "processor", "analyzer")
 
 
 def _parse_services(value: str) -> tuple[str, ...]:
-    names = tuple(s.strip() for s in value.split(",") if s.strip())
+    """Comma-separated service names; empty means all four (one rule for both readers)."""
+    names = tuple(s.strip() for s in (value or ",".join(SERVICES)).split(",") if s.strip())
     unknown = sorted(set(names) - set(SERVICES))
     if unknown or not names:
         raise ValueError(f"BudgetServices must name some of {', '.join(SERVICES)}; got {value!r}")
@@ -86,10 +88,11 @@ class Settings(BaseSettings):
         plain = self.kafka_security_protocol == "SASL_SSL" and self.kafka_sasl_mechanism == "PLAIN"
         if plain and not (self.kafka_username and self.kafka_password):
             raise ValueError("KafkaUsername and KafkaPassword are required for SASL_SSL with PLAIN")
-        if self.auth_jwks_url.startswith("http://") and not self.auth_jwks_url.startswith(
-            ("http://127.0.0.1", "http://localhost")
-        ):
-            raise ValueError("AuthJwksUrl must use https (or file:// for the local issuer)")
+        jwks = urlsplit(self.auth_jwks_url)
+        scheme = jwks.scheme.lower()
+        loopback_http = scheme == "http" and jwks.hostname in ("localhost", "127.0.0.1", "::1")
+        if scheme not in ("https", "file") and not loopback_http:
+            raise ValueError("AuthJwksUrl must use https (file:// or loopback http only for the local issuer)")
         return self
 
     @property
@@ -106,7 +109,7 @@ def kafka_transport() -> tuple[str, str]:
 
 def enabled_services() -> tuple[str, ...]:
     """The services this app hosts (BudgetServices), read without requiring the other settings."""
-    return _parse_services(os.environ.get("BudgetServices") or ",".join(SERVICES))
+    return _parse_services(os.environ.get("BudgetServices", ""))
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from shared.domain.events import PoisonMessage, decode
 from shared.messaging.inbound import InboundMessage, dead_letter
@@ -14,6 +14,7 @@ from shared.messaging.publisher import Publisher
 from shared.storage.store import AnyEvent, Store
 
 log = logging.getLogger("budget.storage")
+_REFUSED = (DataError, IntegrityError)  # about one event's values, never about the connection
 
 
 @dataclass(frozen=True)
@@ -44,19 +45,16 @@ def store_messages(
         if events:
             result = store.apply([e for _, e in events])
             applied, duplicates = result.applied, result.duplicates
-    except OperationalError:
-        raise  # the database is unreachable or timed out: retry the batch later
-    except DBAPIError as exc:
-        # Something in the batch is refused by the database itself: find it, dead-letter it, keep the rest.
+    except _REFUSED as exc:
+        # The database refused a value in the batch: isolate it, dead-letter it, keep the rest.
+        # Every other error (connection lost, server down, schema missing) propagates: retry later.
         log.warning("batch refused by the database (%s); applying one by one", exc.orig)
         applied = duplicates = 0
         for message, event in events:
             try:
                 r = store.apply([event])
                 applied, duplicates = applied + r.applied, duplicates + r.duplicates
-            except OperationalError:
-                raise
-            except DBAPIError as one:
+            except _REFUSED as one:
                 poison.append((message, f"refused by the database: {one.orig}"))
     if poison:
         publisher.publish_blocking([dead_letter(m, topic=dead_letter_topic, reason=why) for m, why in poison])

@@ -25,19 +25,41 @@ class OutboundMessage:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
+# Errors after which an idempotent producer never recovers by itself: librdkafka's advice is to
+# replace the instance (a new producer id). Tansu, for one, fences the epoch bump that follows a
+# delivery timeout, so without this a broker hiccup would leave the receiver answering 503 forever.
+_REPLACE_PRODUCER = frozenset(
+    {
+        KafkaError._FATAL,
+        KafkaError.PRODUCER_FENCED,
+        KafkaError.INVALID_PRODUCER_EPOCH,
+        KafkaError.UNKNOWN_PRODUCER_ID,
+        KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        KafkaError.INVALID_PRODUCER_ID_MAPPING,
+    }
+)
+
+
+def _unrecoverable(err: KafkaError) -> bool:
+    return err.fatal() or err.code() in _REPLACE_PRODUCER
+
+
 class _Acks:
     """Counts delivery reports for one call and wakes its waiter when the last one arrives."""
 
-    __slots__ = ("remaining", "error", "_wake")
+    __slots__ = ("remaining", "error", "_wake", "_on_broken")
 
-    def __init__(self, count: int, wake) -> None:
+    def __init__(self, count: int, wake, on_broken) -> None:
         self.remaining = count
         self.error: KafkaError | None = None
         self._wake = wake
+        self._on_broken = on_broken
 
     def __call__(self, err: KafkaError | None, _msg) -> None:  # runs on the poll thread
         if err is not None and self.error is None:
             self.error = err
+        if err is not None and _unrecoverable(err):
+            self._on_broken()
         self.remaining -= 1
         if self.remaining == 0:
             self._wake()
@@ -47,7 +69,10 @@ class Publisher:
     """Wraps one confluent-kafka Producer per process; a background thread serves its delivery reports."""
 
     def __init__(self, config: dict) -> None:
-        self._producer = Producer(config)
+        self._config = {**config, "error_cb": self._on_error}
+        self._producer = Producer(self._config)
+        self._broken = False
+        self._swap = threading.Lock()
         self._timeout_s = config.get("message.timeout.ms", 10_000) / 1000
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll, name="kafka-acks", daemon=True)
@@ -57,7 +82,28 @@ class Publisher:
         while not self._stop.is_set():
             self._producer.poll(0.05)
 
+    def _on_error(self, err: KafkaError) -> None:
+        if _unrecoverable(err):
+            self._mark_broken()
+        else:
+            log.warning("kafka: %s", err)
+
+    def _mark_broken(self) -> None:
+        self._broken = True
+
+    def _replace_if_broken(self) -> None:
+        """Swap in a fresh producer after an unrecoverable error; the old one's waiters get errors."""
+        with self._swap:
+            if not self._broken:
+                return
+            old, self._producer = self._producer, Producer(self._config)
+            self._broken = False
+        log.warning("replaced the Kafka producer after an unrecoverable error")
+        old.purge()
+        old.flush(0)
+
     def _enqueue(self, messages: Sequence[OutboundMessage], acks: _Acks) -> None:
+        self._replace_if_broken()
         for m in messages:
             while True:
                 try:
@@ -79,7 +125,7 @@ class Publisher:
         def wake() -> None:
             loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
 
-        acks = _Acks(len(messages), wake)
+        acks = _Acks(len(messages), wake, self._mark_broken)
         self._enqueue(messages, acks)
         try:
             # librdkafka fails each message by message.timeout.ms; the margin covers the poll cadence.
@@ -93,7 +139,7 @@ class Publisher:
         if not messages:
             return
         done = threading.Event()
-        acks = _Acks(len(messages), done.set)
+        acks = _Acks(len(messages), done.set, self._mark_broken)
         self._enqueue(messages, acks)
         if not done.wait(self._timeout_s + 5):
             raise BrokerUnavailable("the broker did not acknowledge in time")

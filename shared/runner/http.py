@@ -97,7 +97,14 @@ class FunctionsAsgi:
         path: str = scope["path"]
         if not path.startswith(ROUTE_PREFIX + "/"):
             return _problem(404, f"No route {path}; the API lives under {ROUTE_PREFIX}/")
-        sub = path[len(ROUTE_PREFIX) + 1 :].rstrip("/")
+        # With the raw path, match first and decode each parameter once: an encoded "/" stays in its
+        # segment. Servers that give no raw path have decoded it already: nothing to decode again.
+        raw_path = scope.get("raw_path")
+        if raw_path:
+            sub, decode = raw_path.decode("latin-1").split("?", 1)[0][len(ROUTE_PREFIX) + 1 :], unquote
+        else:
+            sub, decode = path[len(ROUTE_PREFIX) + 1 :], str
+        sub = sub.rstrip("/")
         method = scope["method"]
         allowed: set[str] = set()
         for route in self.routes:
@@ -110,7 +117,7 @@ class FunctionsAsgi:
             body = await _read_body(receive, scope)
             if body is None:
                 return _problem(413, f"The body is over {MAX_BODY:,} bytes.")
-            return await self._invoke(route, scope, match, body)
+            return await self._invoke(route, scope, {k: decode(v) for k, v in match.groupdict().items()}, body)
         if allowed:
             return _problem(
                 405,
@@ -119,7 +126,7 @@ class FunctionsAsgi:
             )
         return _problem(404, f"No route {path}.")
 
-    async def _invoke(self, route: Route, scope, match: re.Match, body: bytes) -> tuple[int, list, bytes]:
+    async def _invoke(self, route: Route, scope, params: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode("latin-1")
         host = headers.get("host", "127.0.0.1")
@@ -128,7 +135,7 @@ class FunctionsAsgi:
             url=f"http://{host}{scope['path']}" + (f"?{query}" if query else ""),
             headers=headers,
             params=dict(parse_qsl(query, keep_blank_values=True)),
-            route_params={k: unquote(v) for k, v in match.groupdict().items()},
+            route_params=params,
             body=body,
         )
         kwargs = {route.function.trigger["name"]: req}

@@ -33,7 +33,7 @@ class CuttableProxy:
             listener, self._listener = self._listener, None
             conns, self._conns = self._conns, set()
         if listener:
-            listener.close()
+            _close(listener)  # shutdown() wakes the thread blocked in accept(), freeing the port
         for c in conns:
             _close(c)
 

@@ -3,6 +3,7 @@ the function app's HTTP triggers behind uvicorn and its Kafka triggers as the ru
 
 from __future__ import annotations
 
+import signal
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -42,7 +43,6 @@ class Infra:
     run: str
     state: Path
     broker: TansuBroker
-    broker_proxy: CuttableProxy
     db_proxy: CuttableProxy
     database: str
     issuer: DevIssuer
@@ -51,20 +51,16 @@ class Infra:
     @classmethod
     def start(cls, state: Path) -> Infra:
         run = uuid.uuid4().hex[:8]
-        proxy_port = free_port()
-        broker = TansuBroker(log_path=state / "tansu.log")
-        # The broker advertises the proxy, so every client connection goes through what we can cut.
-        broker_proxy = CuttableProxy(upstream_port=broker.port, port=proxy_port)
-        broker.advertised = f"127.0.0.1:{proxy_port}"
-        broker.start()
-        broker_proxy.start()
+        # Tansu advertises its own listener whatever it is told, so a proxy cannot sit in front of it:
+        # broker outages freeze the process instead (see pause_broker), which also keeps its memory.
+        broker = TansuBroker(log_path=state / "tansu.log").start()
         db_proxy = CuttableProxy(upstream_port=3306).start()
         database = f"budget_it_{run}"
         create_database(database)
         issuer = DevIssuer(state / "dev-issuer").ensure()
-        infra = cls(run, state, broker, broker_proxy, db_proxy, database, issuer)
+        infra = cls(run, state, broker, db_proxy, database, issuer)
         infra.env = {
-            "KafkaBrokerList": f"127.0.0.1:{proxy_port}",
+            "KafkaBrokerList": broker.bootstrap,
             "KafkaDeliveryTimeoutMs": "4000",
             "TransactionsTopic": f"transactions-{run}",
             "DeadLetterTopic": f"transactions-{run}.dlt",
@@ -87,8 +83,15 @@ class Infra:
         """The test database without the proxy: for assertions that must work while the proxy is cut."""
         return sa.create_engine(f"mysql+pymysql://root@127.0.0.1:3306/{self.database}", pool_pre_ping=True)
 
+    def pause_broker(self) -> None:
+        """A hung broker: connections stay open, nothing is answered or acknowledged."""
+        self.broker.process.send_signal(signal.SIGSTOP)
+
+    def resume_broker(self) -> None:
+        self.broker.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
-        self.broker_proxy.cut()
+        self.resume_broker()
         self.db_proxy.cut()
         self.broker.stop()
         drop_database(self.database)

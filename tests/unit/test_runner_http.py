@@ -3,6 +3,7 @@
 import asyncio
 import threading
 import uuid
+from urllib.parse import quote
 
 import azure.functions as func
 import orjson
@@ -166,7 +167,7 @@ def call(app, method: str, path: str, *, query: str = "", headers=(), body: byte
         "http_version": "1.1",
         "method": method,
         "path": path,  # ASGI: percent-decoded already
-        "raw_path": path.encode(),
+        "raw_path": quote(path, safe="/").encode(),  # ASGI: the bytes as sent, still percent-encoded
         "query_string": query.encode(),
         "headers": [(b"host", b"testserver"), *((k.encode(), v.encode()) for k, v in headers)],
     }

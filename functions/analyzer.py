@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import azure.functions as func
@@ -11,6 +12,7 @@ from functions._kafka import inbound, trigger_security
 from functions._openapi import operation
 from shared import bootstrap
 from shared.analytics import queries
+from shared.analytics.alerts import AlertState, raise_alerts
 from shared.analytics.queries_requests import answer_messages
 
 bp = func.Blueprint()
@@ -50,6 +52,38 @@ def answer_queries(requests: list[func.KafkaEvent]) -> None:
         source_head=_source_head,
     )
     bootstrap.publisher().publish_blocking(replies)
+
+
+# -- budget alerts --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _alert_state(path: str) -> AlertState:
+    return AlertState(path)
+
+
+@bp.function_name("budget_alerts")
+@bp.retry(
+    strategy="exponential_backoff", max_retry_count="-1", minimum_interval="00:00:01", maximum_interval="00:00:30"
+)
+@bp.kafka_trigger(
+    arg_name="events",
+    topic="%TransactionsTopic%",
+    broker_list="KafkaBrokerList",
+    consumer_group="%AlertsConsumerGroup%",
+    cardinality="MANY",
+    data_type="string",
+    **trigger_security(),
+)
+def budget_alerts(events: list[func.KafkaEvent]) -> None:
+    """Alerts are recorded with the state and acknowledged by the broker before this returns; failures retry."""
+    s = bootstrap.settings()
+    raise_alerts(
+        [inbound(e) for e in events],
+        state=_alert_state(s.alerts_state_path),
+        publisher=bootstrap.publisher(),
+        topic=s.alerts_topic,
+    )
 
 
 # -- over HTTP ------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from shared.domain.money import format_amount
 from shared.domain.transactions import MONTH_RE
 
 SHARE = Decimal("0.0001")
-_TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content"}
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content"}
 _TITLES |= {500: "Internal Server Error", 503: "Service Unavailable"}
 
 

@@ -92,11 +92,11 @@ class AlertState:
             c = self._conn
             c.execute("BEGIN IMMEDIATE")
             try:
-                touched: set[tuple[str, str, str]] = set()
+                raised = 0
                 for e in events:
                     if c.execute("INSERT OR IGNORE INTO applied_events VALUES (?)", (str(e.event_id),)).rowcount:
-                        touched |= self._apply_one(e)
-                raised = sum(self._check(*key, moment) for key in sorted(touched))
+                        # Checked after each event, so the answer does not depend on how events were batched.
+                        raised += sum(self._check(*key, moment) for key in sorted(self._apply_one(e)))
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")

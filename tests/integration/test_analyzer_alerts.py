@@ -1,0 +1,211 @@
+"""Budget alerts through the real broker: the budget_alerts trigger consumes the transactions topic and raises
+each threshold of each budget once, through corrections, deletions, redeliveries and a full re-read."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from shared.domain.events import BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated, encode
+from shared.settings import get_settings
+from tests.support.stack import AppServer
+from tests.support.wait import until
+
+MONTH = "2031-05"
+
+
+@pytest.fixture(scope="module")
+def alerts_env(infra, tmp_path_factory):
+    patch = pytest.MonkeyPatch()
+    patch.setenv("AlertsStatePath", str(tmp_path_factory.mktemp("alerts") / "alerts.db"))
+    get_settings.cache_clear()
+    yield patch
+    patch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def alerts_server(alerts_env, app_server):
+    holder = {"server": AppServer(kafka_functions=("budget_alerts",)).start()}
+    yield holder
+    holder["server"].stop()
+
+
+class Alerts:
+    """Every alert published since the module started, read from the alerts topic."""
+
+    def __init__(self) -> None:
+        s = get_settings()
+        self.consumer = Consumer({"bootstrap.servers": s.kafka_broker_list, "group.id": uuid.uuid4().hex})
+        meta = self.consumer.list_topics(s.alerts_topic, timeout=10).topics[s.alerts_topic]
+        parts = []
+        for p in meta.partitions:
+            _, high = self.consumer.get_watermark_offsets(TopicPartition(s.alerts_topic, p), timeout=10)
+            parts.append(TopicPartition(s.alerts_topic, p, high))
+        self.consumer.assign(parts)
+        self.seen: list[dict] = []
+
+    def drain(self) -> list[dict]:
+        while (m := self.consumer.poll(0.2)) is not None:
+            if not m.error():
+                self.seen.append(orjson.loads(m.value()))
+        return self.seen
+
+    def of(self, user: str, category: str | None = None) -> list[tuple[str, int]]:
+        return sorted(
+            (a["category"], a["threshold"])
+            for a in self.drain()
+            if a["user_id"] == user and category in (None, a["category"])
+        )
+
+
+@pytest.fixture(scope="module")
+def alerts(alerts_server):
+    a = Alerts()
+    yield a
+    a.consumer.close()
+
+
+@pytest.fixture(scope="module")
+def producer(infra):
+    p = Producer({"bootstrap.servers": get_settings().kafka_broker_list, "enable.idempotence": True})
+    yield p
+    p.flush(10)
+
+
+def send(producer, *events) -> None:
+    for e in events:
+        producer.produce(get_settings().transactions_topic, encode(e), e.user_id.encode())
+    assert producer.flush(10) == 0
+
+
+def budget(user, category, amount, currency="EUR", month=MONTH):
+    return BudgetSet.model_validate(
+        {"user_id": user, "budget": {"category": category, "month": month, "currency": currency, "amount": amount}}
+    )
+
+
+def expense(user, category, amount, currency="EUR", day="10", **over):
+    body = {"type": "expense", "currency": currency, "amount": amount, "category": category, "date": f"{MONTH}-{day}"}
+    return TransactionCreated.model_validate(
+        {"user_id": user, "transaction": {"id": str(uuid.uuid4()), **body, **over}}
+    )
+
+
+def marker(producer, alerts, user) -> None:
+    """A budget reached in a fresh category: once its alerts arrive, everything sent before was processed
+    (events of one user share a partition, so they are handled in order)."""
+    category = f"marker-{uuid.uuid4().hex[:6]}"
+    send(producer, budget(user, category, "1.00"), expense(user, category, "1.00"))
+    until(lambda: len(alerts.of(user, category)) == 2, what=f"the marker alerts of {category}")
+
+
+def test_each_threshold_fires_once_not_once_per_transaction(producer, alerts, user):
+    events = [
+        budget(user, "groceries", "100.00"),
+        expense(user, "groceries", "50.00"),
+        expense(user, "groceries", "9000", currency="JPY"),  # another currency: not counted against EUR
+        expense(user, "groceries", "30.00"),  # 80%
+        expense(user, "groceries", "10.00"),
+        expense(user, "groceries", "15.00"),  # 105%
+        expense(user, "groceries", "5.00"),
+        TransactionCreated.model_validate(
+            {
+                "user_id": user,
+                "transaction": {
+                    "id": str(uuid.uuid4()),
+                    "type": "income",
+                    "currency": "EUR",
+                    "amount": "999.00",
+                    "category": "groceries",
+                    "date": f"{MONTH}-11",
+                },
+            }
+        ),  # fmt: skip
+    ]
+    send(producer, *events)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "groceries") == [("groceries", 80), ("groceries", 100)]
+    by_threshold = {a["threshold"]: a for a in alerts.seen if a["user_id"] == user and a["category"] == "groceries"}
+    assert by_threshold[80]["spent"] == "80.00" and by_threshold[80]["budget"] == "100.00"
+    assert by_threshold[100]["spent"] == "105.00" and by_threshold[100]["share_used"] == "1.0500"
+    assert by_threshold[80]["currency"] == "EUR" and by_threshold[80]["month"] == MONTH
+
+    # The same events again (a redelivery): nothing new.
+    send(producer, *events)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "groceries") == [("groceries", 80), ("groceries", 100)]
+
+
+def test_corrections_and_deletions_move_the_totals(producer, alerts, user):
+    big = expense(user, "rent", "70.00")
+    elsewhere = expense(user, "fun", "25.00")
+    send(producer, budget(user, "rent", "100.00"), big, elsewhere)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "rent") == []
+
+    v = big.version
+    stale = TransactionUpdated.model_validate(
+        {"user_id": user, "version": v - 1, "transaction_id": str(big.transaction.id),
+         "changes": {"amount": "99.00", "currency": "EUR"}}
+    )  # fmt: skip
+    send(producer, stale)  # older than the create: ignored
+    marker(producer, alerts, user)
+    assert alerts.of(user, "rent") == []
+
+    raised = TransactionUpdated.model_validate(
+        {"user_id": user, "transaction_id": str(big.transaction.id), "changes": {"amount": "85.00", "currency": "EUR"}}
+    )
+    send(producer, raised)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "rent") == [("rent", 80)]
+
+    # Deleting it and spending again below the line it crossed raises nothing new.
+    send(producer, TransactionDeleted.model_validate({"user_id": user, "transaction_id": str(big.transaction.id)}))
+    send(producer, expense(user, "rent", "90.00"))
+    marker(producer, alerts, user)
+    assert alerts.of(user, "rent") == [("rent", 80)]
+
+    # A transaction moved into the category takes it past 100%.
+    moved = TransactionUpdated.model_validate(
+        {"user_id": user, "transaction_id": str(elsewhere.transaction.id), "changes": {"category": "rent"}}
+    )
+    send(producer, moved)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "rent") == [("rent", 80), ("rent", 100)]
+
+
+def test_lowering_a_budget_can_cross_its_thresholds(producer, alerts, user):
+    send(producer, budget(user, "travel", "100.00"), expense(user, "travel", "50.00"))
+    marker(producer, alerts, user)
+    assert alerts.of(user, "travel") == []
+    send(producer, budget(user, "travel", "60.00"))
+    marker(producer, alerts, user)
+    assert alerts.of(user, "travel") == [("travel", 80)]
+    send(producer, budget(user, "travel", "50.00"))
+    marker(producer, alerts, user)
+    assert alerts.of(user, "travel") == [("travel", 80), ("travel", 100)]
+
+
+def test_a_restart_that_rereads_the_whole_topic_raises_nothing_again(producer, alerts, alerts_server, alerts_env, user):
+    send(producer, budget(user, "books", "10.00"), expense(user, "books", "12.00"))
+    marker(producer, alerts, user)
+    before = [(a["alert_id"], a["user_id"], a["category"], a["month"], a["threshold"]) for a in alerts.drain()]
+    assert ("books", 80) in alerts.of(user, "books") and ("books", 100) in alerts.of(user, "books")
+
+    # A new consumer group starts from the beginning of the topic: every event is delivered again.
+    alerts_server["server"].stop()
+    alerts_env.setenv("AlertsConsumerGroup", f"alerts-reread-{uuid.uuid4().hex[:6]}")
+    alerts_server["server"] = AppServer(kafka_functions=("budget_alerts",)).start()
+    marker(producer, alerts, user)
+
+    after = [(a["alert_id"], a["user_id"], a["category"], a["month"], a["threshold"]) for a in alerts.drain()]
+    assert after[: len(before)] == before
+    new = after[len(before) :]
+    assert len(new) == 2 and {t[2] for t in new} == {new[0][2]} and new[0][2].startswith("marker-")
+    keys = [t[1:] for t in after]
+    assert len(keys) == len(set(keys)), "a threshold was raised twice"
+    assert len({t[0] for t in after}) == len(after)

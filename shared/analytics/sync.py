@@ -13,6 +13,7 @@ the store before the run or after it, and a run that dies leaves it as it was fo
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -72,14 +73,49 @@ def sync(
             result = SyncResult(0, 0, 0, 0, time.monotonic() - started, skipped=True)
             log.info("sync %s", result.describe())
             return result
-        conn = connect_writer(path)
+        conn = _writer(path)
         try:
             with immediate(conn):
                 result = _sync_in_transaction(conn, engine, page_size, after_page, started)
-        finally:
-            conn.close()
+        except BaseException:
+            _forget_writer(path)
+            raise
     log.info("sync %s", result.describe())
     return result
+
+
+_writers: dict[str, tuple[int, sqlite3.Connection]] = {}
+
+
+def _writer(path: str | Path) -> sqlite3.Connection:
+    """The process's writer connection, kept between runs so its page cache stays warm.
+
+    Only the holder of the writer lock uses it. A store replaced by another file (deleted by hand,
+    restored) has a new inode: the old connection is dropped rather than writing into an unlinked file.
+    """
+    key = str(Path(path).resolve())
+    cached = _writers.get(key)
+    inode = _inode(key)
+    if cached and cached[0] == inode:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    conn = connect_writer(key)
+    _writers[key] = (_inode(key), conn)
+    return conn
+
+
+def _forget_writer(path: str | Path) -> None:
+    cached = _writers.pop(str(Path(path).resolve()), None)
+    if cached:
+        cached[1].close()
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
 
 
 def committed_high(engine: Engine) -> int:

@@ -42,12 +42,13 @@ def writer_lock(path: str | Path, *, wait: bool) -> Iterator[bool]:
 def connect_writer(path: str | Path) -> sqlite3.Connection:
     """A WAL connection in autocommit mode; callers open their own `BEGIN IMMEDIATE` transactions."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     # A power cut may lose the last commit, never corrupt: data and watermark roll back together.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA journal_size_limit=67108864")
     conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA mmap_size=1073741824")
     ensure_schema(conn)
     return conn
 

@@ -104,8 +104,8 @@ def _failure(exc: Exception, name: str) -> func.HttpResponse:
         return problem_response(
             Problem(
                 503,
-                "The event broker did not acknowledge, so this was not accepted. Retry shortly with the same id:"
-                " ids are idempotency keys, so a retry never records twice.",
+                "The event broker did not confirm it in time, so it is not known to be recorded. Retry with"
+                " the same id: ids are idempotency keys, so a retry never records twice.",
                 headers={"Retry-After": "5"},
             )
         )

@@ -14,6 +14,8 @@ from jwt import PyJWK
 ALGORITHMS = ["RS256"]
 _JWKS_TTL_S = 3_600
 _REFRESH_FLOOR_S = 30  # an unknown kid re-reads the JWKS at most this often
+_CACHE_MAX = 10_000
+_CACHE_TTL_S = 300  # a verified token is trusted again without re-checking for at most this long
 
 
 class AuthError(Exception):
@@ -76,8 +78,23 @@ class TokenVerifier:
         self._admin_role = admin_role
         self._leeway = leeway_s
         self._jwks = _Jwks(jwks_url)
+        # RS256 verification costs ~130 µs; a client sends the same token many times. Entries end at
+        # the token's own expiry (or after five minutes, so a withdrawn signing key stops working).
+        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._cache_lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        with self._cache_lock:
+            if len(self._verified) >= _CACHE_MAX:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[token] = (principal, min(expires, time.time() + _CACHE_TTL_S))
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -114,9 +131,10 @@ class TokenVerifier:
         roles = claims.get("roles") or []
         if not isinstance(roles, list):
             roles = []
-        return Principal(
+        principal = Principal(
             user_id=user_id, roles=frozenset(r for r in roles if isinstance(r, str)), admin_role=self._admin_role
         )
+        return principal, float(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str:

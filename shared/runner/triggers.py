@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import azure.functions as func
 import orjson
@@ -20,7 +21,15 @@ from shared.runner.index import IndexedFunction, resolve
 from shared.settings import get_settings
 
 log = logging.getLogger("budget.runner.triggers")
-MAX_BATCH = 500  # host.json: extensions.kafka.maxBatchSize
+
+
+def host_max_batch(default: int = 64) -> int:
+    """extensions.kafka.maxBatchSize from host.json, as the host reads it (64 is the extension's default)."""
+    try:
+        host = orjson.loads(Path("host.json").read_bytes())
+        return int(host["extensions"]["kafka"]["maxBatchSize"])
+    except (OSError, KeyError, TypeError, ValueError, orjson.JSONDecodeError):
+        return default
 
 
 def _invoke(fn: IndexedFunction, argument) -> None:
@@ -66,11 +75,12 @@ def kafka_event(m: Message) -> func.KafkaEvent:
 class KafkaTriggerLoop(threading.Thread):
     """Consume, invoke, and commit only after the function succeeded; on failure retry the same batch."""
 
-    def __init__(self, fn: IndexedFunction, stop: threading.Event, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, fn: IndexedFunction, stop: threading.Event, *, max_batch: int | None = None) -> None:
         super().__init__(name=f"kafka-{fn.name}", daemon=True)
         self.fn = fn
         self.stop = stop
-        self.max_batch = max_batch if str(fn.trigger.get("cardinality", "one")).lower() == "many" else 1
+        many = str(fn.trigger.get("cardinality", "one")).lower() == "many"
+        self.max_batch = (max_batch or host_max_batch()) if many else 1
         self.topic = resolve(fn.trigger["topic"])
         self.group = resolve(fn.trigger.get("consumerGroup") or "$Default")
         self.ready = threading.Event()
@@ -84,11 +94,22 @@ class KafkaTriggerLoop(threading.Thread):
         log.info("trigger %s consuming %s as group %s", self.fn.name, self.topic, self.group)
         try:
             while not self.stop.is_set():
-                messages = [m for m in consumer.consume(self.max_batch, timeout=0.5) if not self._is_error(m)]
+                messages = [m for m in self._next_batch(consumer) if not self._is_error(m)]
                 if messages and self._deliver(messages):
                     self._commit(consumer, messages)
         finally:
             consumer.close()
+
+    def _next_batch(self, consumer: Consumer) -> list[Message]:
+        """Wait for the first message only; then take whatever else is already here, up to the batch size.
+
+        consume(n, timeout) would hold a lone message until n arrive or the timeout passes: half a
+        second of latency on every query request.
+        """
+        first = consumer.poll(0.5)
+        if first is None:
+            return []
+        return [first, *consumer.consume(self.max_batch - 1, timeout=0)] if self.max_batch > 1 else [first]
 
     @staticmethod
     def _is_error(m: Message) -> bool:

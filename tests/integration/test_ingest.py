@@ -11,8 +11,16 @@ from tests.support.wait import until
 
 
 def _txn(**over) -> dict:
-    body = {"id": str(uuid.uuid4()), "type": "expense", "amount": "12.50", "currency": "EUR",
-            "category": "groceries", "date": "2026-11-20", "description": "Bäckerei Müller ☕", "tags": ["food"]}
+    body = {
+        "id": str(uuid.uuid4()),
+        "type": "expense",
+        "amount": "12.50",
+        "currency": "EUR",
+        "category": "groceries",
+        "date": "2026-11-20",
+        "description": "Bäckerei Müller ☕",
+        "tags": ["food"],
+    }
     body.update(over)
     return body
 

@@ -12,7 +12,8 @@ REQUIRED = {
     "AuthAudience": "api://budget",
     "AuthJwksUrl": "https://login.example/tenant/discovery/v2.0/keys",
 }
-OPTIONAL = ["BudgetServices", "KafkaSecurityProtocol", "KafkaSaslMechanism", "KafkaUsername", "KafkaPassword"]
+# Every app setting the code reads: cleared first, so nothing set by an earlier test session leaks in.
+OPTIONAL = [alias for f in Settings.model_fields.values() for alias in f.validation_alias.choices]
 
 
 @pytest.fixture

@@ -100,6 +100,10 @@ def dev_deps() -> None:
 
 def main() -> None:
     from shared.commands import process, query
+    from shared.runner.localenv import apply_client_defaults
+
+    if sys.argv[1:2] not in (["run"], ["serve"]):
+        apply_client_defaults()  # unset settings mean the local stack, as for `budget run`
 
     process.register(app)
     query.register(app)

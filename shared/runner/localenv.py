@@ -21,6 +21,11 @@ def dev_issuer() -> DevIssuer:
     return DevIssuer(home() / "dev-issuer")
 
 
+def broker_file() -> Path:
+    """Where a running `budget run` notes its embedded broker, for the other commands to find."""
+    return home() / "broker"
+
+
 def apply_embedded_defaults() -> TansuBroker | None:
     """Fill in what is unset; return the broker we started, if we started one."""
     base = home()
@@ -29,6 +34,21 @@ def apply_embedded_defaults() -> TansuBroker | None:
     if not os.environ.get("KafkaBrokerList"):
         broker = TansuBroker(port=None if port_open(9092) else 9092, log_path=base / "tansu.log").start()
         os.environ["KafkaBrokerList"] = broker.bootstrap
+        broker_file().write_text(broker.bootstrap)
+    _local_defaults(base)
+    return broker
+
+
+def apply_client_defaults() -> None:
+    """For commands other than `run` (process, query, migrate...): talk to the local stack by default."""
+    base = home()
+    if not os.environ.get("KafkaBrokerList") and broker_file().exists():
+        os.environ["KafkaBrokerList"] = broker_file().read_text().strip()
+    os.environ.setdefault("KafkaBrokerList", "127.0.0.1:9092")
+    _local_defaults(base)
+
+
+def _local_defaults(base: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{base / 'budget.db'}")
     os.environ.setdefault("AnalyticsStorePath", str(base / "analytics.db"))
     if not os.environ.get("AuthIssuer"):
@@ -36,4 +56,3 @@ def apply_embedded_defaults() -> TansuBroker | None:
         os.environ["AuthIssuer"] = DEV_ISSUER
         os.environ["AuthAudience"] = DEV_AUDIENCE
         os.environ["AuthJwksUrl"] = issuer.jwks_url
-    return broker

@@ -11,7 +11,7 @@ import threading
 import time
 
 from shared.messaging.admin import ensure_topics
-from shared.runner.localenv import apply_embedded_defaults, home
+from shared.runner.localenv import apply_embedded_defaults, broker_file, home
 from shared.settings import get_settings
 from shared.storage.db import build_engine, describe
 from shared.storage.migrate import migrate
@@ -71,6 +71,7 @@ def run_stack(*, host: str, port: int, http_workers: int) -> int:
     finally:
         if broker:
             broker.stop()
+            broker_file().unlink(missing_ok=True)
 
 
 def serve_http(*, host: str, port: int, workers: int) -> None:

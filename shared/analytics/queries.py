@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from shared.analytics.schema import SCALE, from_e4
 from shared.analytics.snapshot import freshness, open_reader, read_snapshot
-from shared.domain.money import format_amount
+from shared.domain.money import MAX_AMOUNT, format_amount
 from shared.domain.transactions import MONTH_RE
 
 SHARE = Decimal("0.0001")
@@ -123,8 +123,9 @@ class SearchParams(_Params):
     category: str | None = Field(None, min_length=1, max_length=64)
     type: Literal["income", "expense"] | None = None
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    min_amount: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
-    max_amount: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
+    # Bounded like every stored amount, so the bound fits an SQLite integer at the store's scale.
+    min_amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
+    max_amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False)
     q: str | None = Field(None, min_length=1, max_length=100, description="text in the description")
     tag: str | None = Field(None, min_length=1, max_length=32)
     cursor: str | None = Field(None, max_length=512)

@@ -6,6 +6,7 @@ issuer, audience and JWKS location differ.
 
 from __future__ import annotations
 
+import fcntl
 import time
 import uuid
 from pathlib import Path
@@ -32,10 +33,21 @@ class DevIssuer:
         return self.jwks_path.resolve().as_uri()
 
     def ensure(self) -> DevIssuer:
-        """Create the key pair and JWKS once; later calls reuse them."""
+        """Create the key pair and JWKS once; later calls reuse them.
+
+        Several services may start at once on a shared volume (docker compose): a lock makes exactly
+        one of them create the pair, so the key and its JWKS always belong together.
+        """
         if self.key_path.exists() and self.jwks_path.exists():
             return self
         self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (self.key_path.exists() and self.jwks_path.exists()):
+                self._create()
+        return self
+
+    def _create(self) -> None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -49,7 +61,6 @@ class DevIssuer:
         tmp = self.jwks_path.with_suffix(".tmp")
         tmp.write_bytes(orjson.dumps({"keys": [jwk]}))
         tmp.replace(self.jwks_path)
-        return self
 
     def kid(self) -> str:
         return orjson.loads(self.jwks_path.read_bytes())["keys"][0]["kid"]

@@ -51,7 +51,9 @@ def apply_client_defaults() -> None:
 def _local_defaults(base: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{base / 'budget.db'}")
     os.environ.setdefault("AnalyticsStorePath", str(base / "analytics.db"))
-    if not os.environ.get("AuthIssuer"):
+    if os.environ.get("AuthIssuer") == DEV_ISSUER:
+        dev_issuer().ensure()  # configured explicitly (docker compose): the key must exist all the same
+    elif not os.environ.get("AuthIssuer"):
         issuer = dev_issuer().ensure()
         os.environ["AuthIssuer"] = DEV_ISSUER
         os.environ["AuthAudience"] = DEV_AUDIENCE

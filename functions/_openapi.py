@@ -15,9 +15,13 @@ def operation(
     request: dict[str, Any] | None = None,
     responses: dict[int, str | tuple[str, dict[str, Any]]] | None = None,
     query: list[dict[str, Any]] | None = None,
+    path: dict[str, dict[str, Any]] | None = None,
     public: bool = False,
 ) -> Callable:
-    """Describe a route for the OpenAPI document; the route and methods come from its binding."""
+    """Describe a route for the OpenAPI document; the route and methods come from its binding.
+
+    `path` gives the schema of a route parameter (a plain string when absent).
+    """
 
     def attach(fn: Callable) -> Callable:
         setattr(
@@ -29,6 +33,7 @@ def operation(
                 "request": request,
                 "responses": responses or {},
                 "query": query or [],
+                "path": path or {},
                 "public": public,
             },
         )

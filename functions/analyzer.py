@@ -96,7 +96,7 @@ def _query_parameters(query: queries.Query) -> list[dict[str, Any]]:
     for name, prop in schema.get("properties", {}).items():
         # Optional params show their own type, not pydantic's "or null".
         branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
-        extra = {k: v for k, v in prop.items() if k in ("default", "description") and v is not None}
+        extra = {k: v for k, v in prop.items() if k in ("default", "description", "pattern") and v is not None}
         shown = {**branches[0], **extra} if branches else prop
         out.append({"name": name, "in": "query", "required": name in required, "schema": shown})
     return out

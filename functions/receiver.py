@@ -17,7 +17,19 @@ from functions._http import (
 )
 from functions._openapi import operation
 from shared import bootstrap, ingest
-from shared.api_schema import BUDGET_BODY, CHANGES_BODY, NEW_BATCH_BODY, NEW_TRANSACTION_BODY
+from shared.api_schema import (
+    ACCEPTED,
+    ACCEPTED_BATCH,
+    ACCEPTED_BUDGET,
+    ACCEPTED_CHANGE,
+    BUDGET_BODY,
+    CATEGORY,
+    CHANGES_BODY,
+    MONTH,
+    NEW_BATCH_BODY,
+    NEW_TRANSACTION_BODY,
+    TRANSACTION_ID,
+)
 
 bp = func.Blueprint()
 
@@ -39,7 +51,7 @@ async def _publish(events) -> None:
     "Record one transaction",
     tag="transactions",
     request=NEW_TRANSACTION_BODY,
-    responses={202: "Accepted: the broker has the event", 422: "Invalid fields", 503: "Broker unavailable"},
+    responses={202: ("Accepted: the broker has the event", ACCEPTED), 422: "Invalid fields", 503: "Broker unavailable"},
 )
 @endpoint
 async def record_transaction(req: func.HttpRequest) -> func.HttpResponse:
@@ -57,7 +69,7 @@ async def record_transaction(req: func.HttpRequest) -> func.HttpResponse:
     tag="transactions",
     request=NEW_BATCH_BODY,
     responses={
-        202: "Accepted: the broker has every event",
+        202: ("Accepted: the broker has every event", ACCEPTED_BATCH),
         422: "Invalid items, listed by index",
         503: "Broker unavailable",
     },
@@ -79,7 +91,13 @@ async def record_transaction_batch(req: func.HttpRequest) -> func.HttpResponse:
     "Correct fields of a transaction",
     tag="transactions",
     request=CHANGES_BODY,
-    responses={202: "Accepted: the correction is on its way", 422: "Invalid fields", 503: "Broker unavailable"},
+    path={"id": TRANSACTION_ID},
+    responses={
+        202: ("Accepted: the correction is on its way", ACCEPTED_CHANGE),
+        404: "The id is not a UUID",
+        422: "Invalid fields",
+        503: "Broker unavailable",
+    },
 )
 @endpoint
 async def correct_transaction(req: func.HttpRequest) -> func.HttpResponse:
@@ -95,7 +113,12 @@ async def correct_transaction(req: func.HttpRequest) -> func.HttpResponse:
 @operation(
     "Delete a transaction",
     tag="transactions",
-    responses={202: "Accepted: the deletion is on its way", 503: "Broker unavailable"},
+    path={"id": TRANSACTION_ID},
+    responses={
+        202: ("Accepted: the deletion is on its way", ACCEPTED_CHANGE),
+        404: "The id is not a UUID",
+        503: "Broker unavailable",
+    },
 )
 @endpoint
 async def delete_transaction(req: func.HttpRequest) -> func.HttpResponse:
@@ -112,7 +135,12 @@ async def delete_transaction(req: func.HttpRequest) -> func.HttpResponse:
     "Set the monthly spending limit of a category",
     tag="budgets",
     request=BUDGET_BODY,
-    responses={202: "Accepted: the budget is on its way", 422: "Invalid fields", 503: "Broker unavailable"},
+    path={"category": CATEGORY, "month": MONTH},
+    responses={
+        202: ("Accepted: the budget is on its way", ACCEPTED_BUDGET),
+        422: "Invalid fields",
+        503: "Broker unavailable",
+    },
 )
 @endpoint
 async def set_budget(req: func.HttpRequest) -> func.HttpResponse:

@@ -10,6 +10,7 @@ from functions._http import Problem, authenticate, endpoint, json_response
 from functions._kafka import inbound, trigger_security
 from functions._openapi import operation
 from shared import bootstrap
+from shared.api_schema import TRANSACTION, TRANSACTION_ID, TRANSACTION_PAGE
 from shared.storage.store import BadCursor
 from shared.storing import store_messages
 
@@ -65,7 +66,7 @@ _LIST_QUERY = [
     "Your transactions, newest first, with cursor pagination",
     tag="transactions",
     query=_LIST_QUERY,
-    responses={200: "A page of transactions and the cursor of the next"},
+    responses={200: ("A page of transactions and the cursor of the next", TRANSACTION_PAGE)},
 )
 @endpoint
 def list_transactions(req: func.HttpRequest) -> func.HttpResponse:
@@ -94,7 +95,10 @@ def list_transactions(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("get_transaction")
 @bp.route(route="transactions/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @operation(
-    "One of your transactions", tag="transactions", responses={200: "The transaction", 404: "Not yours, or none"}
+    "One of your transactions",
+    tag="transactions",
+    path={"id": TRANSACTION_ID},
+    responses={200: ("The transaction", TRANSACTION), 404: "Not yours, or none"},
 )
 @endpoint
 def get_transaction(req: func.HttpRequest) -> func.HttpResponse:

@@ -19,9 +19,11 @@ def openapi_path(route: str) -> str:
 
 def _responses(meta: dict) -> dict:
     out: dict[str, Any] = {}
-    for status, text in meta.get("responses", {}).items():
+    for status, described in meta.get("responses", {}).items():
+        # A response is its description, or (description, schema of a success body).
+        text, body = described if isinstance(described, tuple) else (described, {"type": "object"})
         ctype = "application/json" if status < 400 else "application/problem+json"
-        schema = {"type": "object"} if status < 400 else api_schema.PROBLEM
+        schema = body if status < 400 else api_schema.PROBLEM
         out[str(status)] = {"description": text, "content": {ctype: {"schema": schema}}}
     problem = {"content": {"application/problem+json": {"schema": api_schema.PROBLEM}}}
     out.setdefault("400", {"description": "Malformed request", **problem})
@@ -44,7 +46,7 @@ def build_document(app) -> dict:
             continue  # the document and docs routes describe nothing themselves
         path = openapi_path(binding.get("route") or fn.name)
         params = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": n, "in": "path", "required": True, "schema": meta.get("path", {}).get(n, {"type": "string"})}
             for n in _PARAM.findall(binding.get("route") or "")
         ]
         for method in binding.get("methods") or ["get"]:

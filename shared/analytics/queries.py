@@ -25,6 +25,7 @@ from shared.domain.money import MAX_AMOUNT, format_amount
 from shared.domain.transactions import MONTH_RE
 
 SHARE = Decimal("0.0001")
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # what MONTH_RE accepts, for the document
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content"}
 _TITLES |= {500: "Internal Server Error", 503: "Service Unavailable"}
 
@@ -83,7 +84,7 @@ class NoParams(_Params):
 
 
 class MonthParams(_Params):
-    month: str
+    month: str = Field(json_schema_extra={"pattern": MONTH_PATTERN})
 
     @field_validator("month", mode="before")
     @classmethod
@@ -104,7 +105,7 @@ class PeriodParams(_Params):
 
 class MonthsParams(_Params):
     months: int = Field(12, ge=1, le=120)
-    until: str | None = None  # the last month of the window; the current month when absent
+    until: str | None = Field(None, json_schema_extra={"pattern": MONTH_PATTERN})  # None: the current month
 
     @field_validator("until", mode="before")
     @classmethod

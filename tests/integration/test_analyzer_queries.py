@@ -485,4 +485,5 @@ def test_each_query_is_in_the_openapi_document(app_server):
     for name in ("all-users-summary", "active-users", "lag"):
         assert "get" in paths[f"/api/admin/{name}"]
     month = paths["/api/reports/monthly-summary"]["get"]["parameters"]
-    assert month == [{"name": "month", "in": "query", "required": True, "schema": {"title": "Month", "type": "string"}}]
+    schema = {"title": "Month", "type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"}
+    assert month == [{"name": "month", "in": "query", "required": True, "schema": schema}]

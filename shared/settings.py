@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Processor / analyzer
     sync_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("SyncSchedule"))
     analytics_store_path: str = Field(".budget/analytics.db", validation_alias=_alias("AnalyticsStorePath"))
+    # Where the processor publishes immutable snapshots for an analyzer on another host (docs/analytics-store.md);
+    # empty: the analyzer reads AnalyticsStorePath itself, as on one machine.
+    analytics_snapshot_dir: str = Field("", validation_alias=_alias("AnalyticsSnapshotDir"))
+    analytics_snapshot_min_interval_s: int = Field(300, ge=0, validation_alias=_alias("AnalyticsSnapshotMinIntervalS"))
     # The budget alerts' own state (budgets, expenses, alerts raised): an SQLite file local to the analyzer.
     alerts_state_path: str = Field(".budget/alerts.db", validation_alias=_alias("AlertsStatePath"))
 

@@ -22,10 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from shared.analytics.schema import SCALE, from_e4
 from shared.analytics.snapshot import freshness, open_reader, read_snapshot
 from shared.domain.money import MAX_AMOUNT, format_amount
-from shared.domain.transactions import MONTH_RE
+from shared.domain.transactions import FIRST_DATE, LAST_DATE, MONTH_RE
 
 SHARE = Decimal("0.0001")
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # what MONTH_RE accepts, for the document
+YEARS_PATTERN = r"^(19|2[0-9])[0-9]{2}-"  # FIRST_DATE to LAST_DATE, for the document
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content"}
 _TITLES |= {500: "Internal Server Error", 503: "Service Unavailable"}
 
@@ -93,8 +94,9 @@ class MonthParams(_Params):
 
 
 class PeriodParams(_Params):
-    start: dt.date = Field(alias="from")
-    end: dt.date = Field(alias="to")
+    # Bounded like booking dates: a period reaching year 1 or 9999 has no month before or after it.
+    start: dt.date = Field(alias="from", ge=FIRST_DATE, le=LAST_DATE, json_schema_extra={"pattern": YEARS_PATTERN})
+    end: dt.date = Field(alias="to", ge=FIRST_DATE, le=LAST_DATE, json_schema_extra={"pattern": YEARS_PATTERN})
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodParams:

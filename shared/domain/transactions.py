@@ -25,6 +25,7 @@ from shared.domain.money import format_amount, normalize_currency, parse_amount
 MAX_BATCH = 1_000
 MAX_DESCRIPTION = 500
 MAX_TAGS = 20
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # booking dates, and periods asked about
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CATEGORY_RE = re.compile(r"^[^\x00-\x1f/\\]+$")
 
@@ -79,8 +80,8 @@ def _date_text(value: object) -> object:
 
 
 def _check_date(value: dt.date) -> dt.date:
-    if not dt.date(1900, 1, 1) <= value <= dt.date(2999, 12, 31):
-        raise ValueError("date must be between 1900-01-01 and 2999-12-31")
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"date must be between {FIRST_DATE} and {LAST_DATE}")
     return value
 
 

@@ -1,0 +1,46 @@
+"""HTTP fuzzing in CI: about 1,000 schemathesis cases from the app's own OpenAPI document, every answer checked
+against it (no 5xx, declared status, content type and body; errors as problem details). `make fuzz` runs more."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from proofs.fuzz import fuzz
+from shared import bootstrap
+from shared.analytics.sync import sync
+from shared.settings import get_settings
+
+EXAMPLES = 16  # per operation, generation mode and auth: 17 operations -> just over 1,000 cases
+
+
+@pytest.fixture
+def analytics_store(infra, tmp_path, monkeypatch):
+    """A store of this test's own, built by a real sync, so the reports answer 200 rather than 503."""
+    path = tmp_path / "analytics.db"
+    monkeypatch.setenv("AnalyticsStorePath", str(path))
+    get_settings.cache_clear()
+    assert not sync(engine=bootstrap.store().engine, path=path).skipped
+    yield path
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_a_thousand_generated_requests_all_match_the_document(app_server, infra, analytics_store):
+    fuzzer = f"fuzzer-{uuid.uuid4().hex[:8]}"  # its own user: whatever it records stays out of other tests' rows
+    report = fuzz(
+        app_server.base_url,
+        token=infra.issuer.token(fuzzer),
+        admin_token=infra.issuer.token(fuzzer, admin=True),
+        examples=EXAMPLES,
+        seed=20261124,
+    )
+    print(report.summary())
+    assert report.cases >= 1_000, report.summary()
+    assert len(report.by_operation) == 17, report.summary()
+    assert not report.findings, report.summary()
+    assert not any(status >= 500 for _, status in report.by_status), report.summary()
+    # Both sides were exercised: successes with the token, refusals without it.
+    assert any(status < 300 for authed, status in report.by_status if authed), report.summary()
+    assert {status for authed, status in report.by_status if not authed} <= {200, 401}, report.summary()

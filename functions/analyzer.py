@@ -14,6 +14,7 @@ from shared import bootstrap
 from shared.analytics import queries
 from shared.analytics.alerts import AlertState, raise_alerts
 from shared.analytics.queries_requests import answer_messages
+from shared.analytics.snapshot import store_path
 
 bp = func.Blueprint()
 
@@ -48,7 +49,7 @@ def answer_queries(requests: list[func.KafkaEvent]) -> None:
         [inbound(e) for e in requests],
         verifier=bootstrap.verifier(),
         results_topic=s.results_topic,
-        store_path=s.analytics_store_path,
+        store_path=str(store_path(s)),
         source_head=_source_head,
     )
     bootstrap.publisher().publish_blocking(replies)
@@ -118,7 +119,7 @@ def _route(query: queries.Query) -> None:
                 dict(req.params),
                 user_id=user.user_id,
                 is_admin=user.is_admin,
-                store_path=bootstrap.settings().analytics_store_path,
+                store_path=str(store_path(bootstrap.settings())),
                 source_head=_source_head,
             )
         except queries.QueryError as exc:

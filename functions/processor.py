@@ -7,6 +7,7 @@ import logging
 import azure.functions as func
 
 from shared import bootstrap
+from shared.analytics.publish import publish_if_due
 from shared.analytics.sync import sync
 
 bp = func.Blueprint()
@@ -16,7 +17,13 @@ log = logging.getLogger("budget.processor")
 @bp.function_name("sync_analytics")
 @bp.timer_trigger(arg_name="timer", schedule="%SyncSchedule%", use_monitor=True)
 def sync_analytics(timer: func.TimerRequest) -> None:
-    """A failure raises: the host logs it and the next tick redoes the run from the same watermark."""
+    """A failure raises: the host logs it and the next tick redoes the run (and the publication) from there."""
     if timer.past_due:
         log.warning("sync is past due: a scheduled run was missed; this run catches up")
-    sync(engine=bootstrap.store().engine, path=bootstrap.settings().analytics_store_path)
+    s = bootstrap.settings()
+    result = sync(engine=bootstrap.store().engine, path=s.analytics_store_path)
+    if s.analytics_snapshot_dir and not result.skipped:
+        # After the run's commit, never inside it; a failed publish is retried by the next tick.
+        publish_if_due(
+            s.analytics_store_path, s.analytics_snapshot_dir, min_interval_s=s.analytics_snapshot_min_interval_s
+        )

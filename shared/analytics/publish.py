@@ -127,6 +127,8 @@ def publish_snapshot(
         # Two publishers on one host (the timer, `budget process --publish`) take turns, so CURRENT only
         # moves forward; across hosts the timer trigger's singleton lease does the same.
         with writer_lock(f"{store}.publish", wait=True):
+            for left in store.parent.glob(f"{store.name}.snapshot-*"):
+                left.unlink(missing_ok=True)  # a publisher killed mid-copy; none runs now, we hold the lock
             scratch = store.with_name(f"{store.name}.snapshot-{uuid.uuid4().hex}")
             try:
                 # A consistent copy of one committed run, built on local disk so that SQLite itself never

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.analytics.publish import due, parse_name, snapshot_name, stale_temps, to_prune
+from shared.analytics.snapshot import store_path
+from shared.settings import Settings
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -76,3 +78,11 @@ def test_temporary_files_of_a_dead_publisher_are_cleaned_after_the_grace_period(
 
     assert stale_temps(names, grace_s=300, now=T0 + timedelta(seconds=299)) == []
     assert stale_temps(names, grace_s=300, now=T0 + timedelta(seconds=300)) == [snapshot_temp, pointer_temp]
+
+
+def test_the_analyzer_reads_the_store_itself_unless_snapshots_are_published():
+    local = Settings.model_construct(analytics_store_path="/data/analytics.db", analytics_snapshot_dir="")
+    azure = Settings.model_construct(analytics_store_path="/tmp/a.db", analytics_snapshot_dir="/mounts/a/snapshots")
+
+    assert str(store_path(local)) == "/data/analytics.db"
+    assert str(store_path(azure)) == "/mounts/a/snapshots"

@@ -22,7 +22,8 @@ param authAudience string
 @allowed(['EP1', 'EP2', 'EP3'])
 param planSku string = 'EP1'
 
-// processor writes the SQLite analytics store, analyzer reads it: both mount the share.
+// The processor publishes immutable snapshots of its SQLite analytics store to the share, the analyzer
+// reads the newest one: both mount it (docs/analytics-store.md).
 var analyticsServices = ['processor', 'analyzer']
 var analyticsMount = '/mounts/analytics'
 var tenant = subscription().tenantId
@@ -80,7 +81,10 @@ var common = {
   AuthJwksUrl: '${authority}/discovery/v2.0/keys'
   AuthAdminRole: 'Budget.Admin'
   SyncSchedule: '0 */1 * * * *'
-  AnalyticsStorePath: '${analyticsMount}/analytics.db'
+  // The processor's working store: local disk (WAL is unsafe on SMB), rebuilt from MySQL on a new instance.
+  AnalyticsStorePath: '/tmp/analytics/analytics.db'
+  AnalyticsSnapshotDir: '${analyticsMount}/snapshots'
+  AnalyticsSnapshotMinIntervalS: '300'
 }
 
 var siteConfig = {

@@ -233,7 +233,7 @@ def run(results: dict) -> None:
         "TransactionsTopic": f"bench-tx-{run_id}",
         "DeadLetterTopic": f"bench-tx-{run_id}.dlt",
         "StorageConsumerGroup": f"bench-storage-{run_id}",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         "BUDGET_HOME": str(work),
     }
     try:
@@ -241,7 +241,11 @@ def run(results: dict) -> None:
             [sys.executable, "-c", "from shared.runner.stack import prepare; prepare()"], env=env, check=True
         )
         token = issuer.token("bench-user", ttl_s=3600)
-        results.update(receiver_vs_bare(env, token))
+        # (a) posts tens of thousands of events: its own topic, so (b)'s storage starts from an empty one.
+        recv_env = {**env, "TransactionsTopic": f"bench-recv-{run_id}", "DeadLetterTopic": f"bench-recv-{run_id}.dlt"}
+        subprocess.run([sys.executable, "-c", "from shared.runner.stack import prepare; prepare()"], env=recv_env,
+                       check=True)  # fmt: skip
+        results.update(receiver_vs_bare(recv_env, token))
         results.update(ingest_vs_raw(env, token, database))
     finally:
         broker.stop()

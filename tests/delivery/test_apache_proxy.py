@@ -104,7 +104,7 @@ def _backend(name: str, seen: list[dict]) -> ThreadingHTTPServer:
             self.wfile.write(body)
 
         def log_message(self, *args) -> None:
-            pass
+            """Silent: the tests read the requests it records, not its log."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -284,7 +284,7 @@ def _waiting_on_lock(db, user: str) -> bool:
 
 
 class Killed(Exception):
-    pass
+    """Raised from the after-page hook: the run dies midway, as a killed process would."""
 
 
 def test_a_run_that_dies_between_pages_leaves_the_store_as_it_was(apply, mysql, db, store_path, user):

@@ -26,6 +26,34 @@ def trigger_security() -> dict[str, Any]:
     }
 
 
+# A failed batch is retried until it succeeds: its offsets stay uncommitted (host.json commitOnFailure false),
+# and poison never fails a batch, it is dead-lettered. So a failure here means "a dependency is down".
+RETRY_UNTIL_DONE = {
+    "strategy": "exponential_backoff",
+    "max_retry_count": "-1",
+    "minimum_interval": "00:00:01",
+    "maximum_interval": "00:00:30",
+}
+
+
+def batch_trigger(bp: func.Blueprint, *, arg_name: str, topic: str, consumer_group: str):
+    """The Kafka trigger every consumer here uses: batches of string events, retried until done."""
+
+    def decorate(fn):
+        fn = bp.kafka_trigger(
+            arg_name=arg_name,
+            topic=topic,
+            broker_list="KafkaBrokerList",
+            consumer_group=consumer_group,
+            cardinality="MANY",
+            data_type="string",
+            **trigger_security(),
+        )(fn)
+        return bp.retry(**RETRY_UNTIL_DONE)(fn)
+
+    return decorate
+
+
 def inbound(event: func.KafkaEvent) -> InboundMessage:
     """The message inside a KafkaEvent: string-typed events carry a JSON envelope around the value."""
     body = event.get_body()

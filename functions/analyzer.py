@@ -8,7 +8,7 @@ from typing import Any
 import azure.functions as func
 
 from functions._http import Problem, authenticate, endpoint, json_response
-from functions._kafka import inbound, trigger_security
+from functions._kafka import batch_trigger, inbound
 from functions._openapi import operation
 from shared import bootstrap
 from shared.analytics import queries
@@ -30,18 +30,7 @@ def _source_head(watermark: int) -> queries.SourceHead:
 
 
 @bp.function_name("answer_queries")
-@bp.retry(
-    strategy="exponential_backoff", max_retry_count="-1", minimum_interval="00:00:01", maximum_interval="00:00:30"
-)
-@bp.kafka_trigger(
-    arg_name="requests",
-    topic="%QueriesTopic%",
-    broker_list="KafkaBrokerList",
-    consumer_group="%AnalyzerConsumerGroup%",
-    cardinality="MANY",
-    data_type="string",
-    **trigger_security(),
-)
+@batch_trigger(bp, arg_name="requests", topic="%QueriesTopic%", consumer_group="%AnalyzerConsumerGroup%")
 def answer_queries(requests: list[func.KafkaEvent]) -> None:
     """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed)."""
     s = bootstrap.settings()
@@ -64,18 +53,7 @@ def _alert_state(path: str) -> AlertState:
 
 
 @bp.function_name("budget_alerts")
-@bp.retry(
-    strategy="exponential_backoff", max_retry_count="-1", minimum_interval="00:00:01", maximum_interval="00:00:30"
-)
-@bp.kafka_trigger(
-    arg_name="events",
-    topic="%TransactionsTopic%",
-    broker_list="KafkaBrokerList",
-    consumer_group="%AlertsConsumerGroup%",
-    cardinality="MANY",
-    data_type="string",
-    **trigger_security(),
-)
+@batch_trigger(bp, arg_name="events", topic="%TransactionsTopic%", consumer_group="%AlertsConsumerGroup%")
 def budget_alerts(events: list[func.KafkaEvent]) -> None:
     """Alerts are recorded with the state and acknowledged by the broker before this returns; failures retry."""
     s = bootstrap.settings()

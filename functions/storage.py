@@ -7,7 +7,7 @@ import datetime as dt
 import azure.functions as func
 
 from functions._http import Problem, authenticate, endpoint, json_response
-from functions._kafka import inbound, trigger_security
+from functions._kafka import batch_trigger, inbound
 from functions._openapi import operation
 from shared import bootstrap
 from shared.api_schema import TRANSACTION, TRANSACTION_ID, TRANSACTION_PAGE
@@ -18,18 +18,7 @@ bp = func.Blueprint()
 
 
 @bp.function_name("store_transactions")
-@bp.retry(
-    strategy="exponential_backoff", max_retry_count="-1", minimum_interval="00:00:01", maximum_interval="00:00:30"
-)
-@bp.kafka_trigger(
-    arg_name="events",
-    topic="%TransactionsTopic%",
-    broker_list="KafkaBrokerList",
-    consumer_group="%StorageConsumerGroup%",
-    cardinality="MANY",
-    data_type="string",
-    **trigger_security(),
-)
+@batch_trigger(bp, arg_name="events", topic="%TransactionsTopic%", consumer_group="%StorageConsumerGroup%")
 def store_transactions(events: list[func.KafkaEvent]) -> None:
     """A failure raises: the batch is retried and its offsets stay uncommitted, so nothing is lost."""
     store_messages(

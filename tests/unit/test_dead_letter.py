@@ -60,3 +60,15 @@ def test_the_message_header_lookup_finds_the_first_match():
     m = poison(headers=(("a", b"1"), ("a", b"2")))
     assert m.header("a") == b"1"
     assert m.header("missing") is None
+
+
+def test_an_oversized_original_is_cut_so_its_dead_letter_fits_in_a_kafka_message():
+    from shared.messaging.inbound import DEAD_LETTER_VALUE_LIMIT
+
+    big = b"x" * 1_100_000
+    out = dead_letter(poison(value=big), topic="dlt", reason="schema violation")
+    assert out.value == big[:DEAD_LETTER_VALUE_LIMIT] and len(out.value) < 1_000_000
+    headers = dict(out.headers)
+    assert headers["dlt.value.truncated"] == b"true"
+    assert headers["dlt.value.original.bytes"] == b"1100000"
+    assert headers["dlt.reason"] == b"schema violation"

@@ -27,7 +27,8 @@ from shared.domain.transactions import FIRST_DATE, LAST_DATE, MONTH_RE
 SHARE = Decimal("0.0001")
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # what MONTH_RE accepts, for the document
 YEARS_PATTERN = r"^(19|2[0-9])[0-9]{2}-"  # FIRST_DATE to LAST_DATE, for the document
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content"}
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 413: "Content Too Large"}
+_TITLES |= {422: "Unprocessable Content"}
 _TITLES |= {500: "Internal Server Error", 503: "Service Unavailable"}
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger("budget.analyzer.queries")
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _HEADERS = (("content-type", b"application/json"),)
+REQUEST_LIMIT = 64 * 1024  # as an HTTP body: a query request is a token and a few params
 
 
 def reply_topic_allowed(reply_to: str, results_topic: str) -> bool:
@@ -69,6 +70,8 @@ def answer_message(
             if not isinstance(reply_to, str) or not reply_topic_allowed(reply_to, results_topic):
                 raise _Refused(400, f"reply_to must be {results_topic} or a private topic {results_topic}.<client>")
             topic = reply_to
+        if len(message.value) > REQUEST_LIMIT:
+            raise _Refused(413, f"the request has {len(message.value):,} bytes; the limit is {REQUEST_LIMIT:,}")
         token = data.get("token")
         if not isinstance(token, str) or not token:
             raise _Refused(401, "missing token: send the bearer token in the request's token field")

@@ -116,13 +116,25 @@ class Publisher:
                     # The local queue is full: serve delivery reports to make room, then go on.
                     self._producer.poll(0.01)
                 except KafkaException as exc:
+                    # A producer in a fatal state refuses every produce() at once, and with nothing in flight
+                    # nobody polls it to hear error_cb: mark it here, or it would answer 503 for ever.
+                    if _unrecoverable(exc.args[0]):
+                        self._mark_broken()
                     raise BrokerUnavailable(f"the broker refused the message: {exc}") from exc
 
     async def _run_pump(self) -> None:
-        while self._inflight > 0:
-            self._producer.poll(0)
-            await asyncio.sleep(self._PUMP_INTERVAL_S)
-        self._pump = None
+        try:
+            while self._inflight > 0:
+                try:
+                    self._producer.poll(0)
+                except KafkaException as exc:
+                    # poll() raises a fatal error (UNKNOWN_PRODUCER_ID after a broker lost its state) instead
+                    # of only reporting it: note it, so the next call replaces the producer, and keep pumping.
+                    self._on_error(exc.args[0])
+                await asyncio.sleep(self._PUMP_INTERVAL_S)
+        finally:
+            # A pump that died without clearing this would never be restarted: every later call would time out.
+            self._pump = None
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
         """Produce every message and wait (without blocking the event loop) for all acknowledgements."""

@@ -37,6 +37,9 @@ _REPLACE_PRODUCER = frozenset(
         KafkaError.UNKNOWN_PRODUCER_ID,
         KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
         KafkaError.INVALID_PRODUCER_ID_MAPPING,
+        # A restarted Tansu that forgot the producer id can leave librdkafka retrying UNKNOWN_PRODUCER_ID
+        # until every message times out, for ever (seen in proofs.outage): a fresh producer gets a new id.
+        KafkaError._MSG_TIMED_OUT,
     }
 )
 

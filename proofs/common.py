@@ -185,8 +185,14 @@ class Stack:
     # -- broker ---------------------------------------------------------------------------------
 
     def stop_broker(self) -> None:
-        """Tansu keeps everything in memory: once stopped, its topics, messages and group offsets are gone."""
-        self.broker.stop()
+        """Tansu keeps everything in memory: once stopped, its topics, messages and group offsets are gone.
+
+        SIGKILL, because Tansu lingers about 5 s on SIGTERM, still answering: an outage is a broker that is gone.
+        """
+        if self.broker.process is not None:
+            self.broker.process.kill()
+            self.broker.process.wait()
+            self.broker.process = None
 
     def start_broker(self) -> None:
         """Tansu again on the same port, with the same topics created at once (as `budget run` would)."""
@@ -202,7 +208,11 @@ class Stack:
 
         topic = self.settings["TransactionsTopic"]
         probe = Consumer(
-            {"bootstrap.servers": self.broker.bootstrap, "group.id": self.settings["StorageConsumerGroup"]}
+            {
+                "bootstrap.servers": self.broker.bootstrap,
+                "group.id": self.settings["StorageConsumerGroup"],
+                "log_level": 3,
+            }
         )
         try:
             parts = [TopicPartition(topic, p) for p in range(PARTITIONS_OF_TRANSACTIONS)]
@@ -210,7 +220,7 @@ class Stack:
             lag = 0
             for tp in committed:
                 _, high = probe.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=10)
-                lag += high - max(tp.offset, 0)
+                lag += max(0, high - max(tp.offset, 0))
             return lag
         finally:
             probe.close()
@@ -218,7 +228,7 @@ class Stack:
     def dead_letters(self) -> int:
         from confluent_kafka import Consumer, TopicPartition
 
-        probe = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": f"probe-{self.run}"})
+        probe = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": f"probe-{self.run}", "log_level": 3})
         try:
             low, high = probe.get_watermark_offsets(TopicPartition(self.settings["DeadLetterTopic"], 0), timeout=10)
             return high - low

@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -129,3 +130,52 @@ async def post_all(
                 record.done += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+@dataclass(slots=True)
+class Sample:
+    """One request of an open-loop run; times in seconds from the run's start."""
+
+    kind: str
+    key: str | None
+    scheduled: float
+    sent: float
+    done: float
+    status: int  # 0 = no answer
+
+    @property
+    def latency(self) -> float:
+        """From when the request was due, not when it went out: a late generator cannot hide latency."""
+        return self.done - self.scheduled
+
+
+Request = tuple[str, str | None, str, str, dict | None, dict[str, str]]  # kind, key, method, url, json, headers
+
+
+async def open_loop(
+    client: httpx.AsyncClient, *, rate: float, duration_s: float, build: Callable[[int], Request], start: float
+) -> list[Sample]:
+    """Request i is due at start + i/rate whatever happened to earlier ones (no coordinated omission)."""
+    samples: list[Sample] = []
+    pending: set[asyncio.Task] = set()
+
+    async def one(i: int, due: float) -> None:
+        kind, key, method, url, body, headers = build(i)
+        sent = time.monotonic()
+        try:
+            status = (await client.request(method, url, json=body, headers=headers)).status_code
+        except httpx.HTTPError:
+            status = 0
+        samples.append(Sample(kind, key, due - start, sent - start, time.monotonic() - start, status))
+
+    for i in range(int(rate * duration_s)):
+        due = start + i / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(i, due))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    while pending:
+        await asyncio.gather(*list(pending))
+    return samples

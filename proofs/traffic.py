@@ -170,9 +170,8 @@ async def open_loop(
 
     for i in range(int(rate * duration_s)):
         due = start + i / rate
-        delay = due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        # Always yield: a generator that fell behind must not queue the rest of the run without sending it.
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
         task = asyncio.create_task(one(i, due))
         pending.add(task)
         task.add_done_callback(pending.discard)

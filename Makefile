@@ -38,6 +38,7 @@ lint: install ## ruff
 	$(BIN)/ruff format --check .
 
 bench: install ## side-by-side ratios against the raw libraries; writes .bench/results.json
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 	$(BIN)/budget dev-deps
 	$(BIN)/python -m bench
 

@@ -11,4 +11,5 @@ outage: install ## the broker stopped 10 s under 200 req/s, restarted on the sam
 LOAD_RATE ?= 500
 LOAD_SECONDS ?= 60
 load: install ## a steady LOAD_RATE req/s for LOAD_SECONDS s: throughput, p50, p99, error rate
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 	$(BIN)/python -m proofs.load --rate $(LOAD_RATE) --seconds $(LOAD_SECONDS)

@@ -188,4 +188,7 @@ class Publisher:
             raise BrokerUnavailable(f"topics missing on the broker: {', '.join(missing)}")
 
     def close(self, timeout: float = 5.0) -> None:
+        """Deliver what is queued (up to `timeout`), then drop the rest: their callers get errors."""
         self._producer.flush(timeout)
+        self._producer.purge()
+        self._producer.flush(0)

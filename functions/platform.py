@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import azure.functions as func
-import orjson
 
-from functions._http import json_response
+from functions._http import Problem, json_response, problem_response
 from functions._openapi import operation
 from shared import bootstrap
 from shared.openapi import DOCS_HTML, build_document
@@ -48,16 +47,8 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001
         probes.append(probe("database", lambda: bootstrap.store().ping()))
     await asyncio.gather(*probes)
     if failing:
-        body = {
-            "type": "about:blank",
-            "title": "Service Unavailable",
-            "status": 503,
-            "detail": f"Unavailable: {', '.join(sorted(failing))}",
-            "checks": checks,
-        }
-        return func.HttpResponse(
-            orjson.dumps(body), status_code=503, mimetype="application/problem+json", headers={"Retry-After": "5"}
-        )
+        detail = f"Unavailable: {', '.join(sorted(failing))}"
+        return problem_response(Problem(503, detail, headers={"Retry-After": "5"}, checks=checks))
     return json_response(200, {"status": "ok", "checks": checks})
 
 

@@ -34,7 +34,7 @@ def p95(samples: list[float]) -> float:
 
 def build_store(path: Path, rng: random.Random) -> list[str]:
     """The store as the processor leaves it: the contract's DDL, rows, monthly totals and sync state."""
-    from shared.analytics.schema import DDL
+    from shared.adapters.analytics.schema import DDL
 
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -78,7 +78,7 @@ def build_store(path: Path, rng: random.Random) -> list[str]:
 
 def query_latency(path: Path, users: list[str], rng: random.Random, calls: int = 2_000) -> float:
     """p95 (ms) of monthly-summary and category-breakdown, each call opening its snapshot as a request does."""
-    from shared.analytics.queries import answer
+    from shared.services.queries import answer
 
     samples = []
     for i in range(calls):
@@ -96,7 +96,7 @@ def query_latency(path: Path, users: list[str], rng: random.Random, calls: int =
 
 def _environment(broker, state: Path, store: Path):
     """Settings for the bench's own broker and store; returns the token issuer they trust."""
-    from shared.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+    from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
 
     run = uuid.uuid4().hex[:8]
     issuer = DevIssuer(state / "dev-issuer").ensure()
@@ -124,7 +124,7 @@ def raw_round_trip(settings, rounds: int) -> float:
     from confluent_kafka import Consumer, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    from shared.messaging.config import client_config, producer_config
+    from shared.adapters.kafka.config import client_config, producer_config
 
     topic = f"{settings.results_topic}.raw"
     admin = AdminClient(client_config(settings, role="bench"))  # kept alive until the topic exists
@@ -150,11 +150,11 @@ def raw_round_trip(settings, rounds: int) -> float:
 
 def query_round_trip(settings, token: str, rounds: int) -> float:
     """p95 (ms) of a monthly-summary asked over Kafka and answered through the answer_queries trigger."""
+    from cli.query_client import QueryClient
+    from cli.runner.index import index
+    from cli.runner.triggers import KafkaTriggerLoop
     from function_app import app
-    from shared.analytics.queries_client import QueryClient
-    from shared.messaging.admin import ensure_topics
-    from shared.runner.index import index
-    from shared.runner.triggers import KafkaTriggerLoop
+    from shared.adapters.kafka.admin import ensure_topics
 
     ensure_topics(settings)
     stop = threading.Event()

@@ -12,6 +12,6 @@ async def hello(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def create():
-    from shared.runner.http import FunctionsAsgi
+    from cli.runner.http import FunctionsAsgi
 
     return FunctionsAsgi(app)

@@ -26,7 +26,7 @@ import httpx
 
 from bench.common import create_database, drop_database, free_port, mysql, stop, wait_port
 from local_kafka.tansu import TansuBroker
-from shared.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
 
 WRK_SECONDS = 10
 ROWS = 50_000
@@ -53,7 +53,7 @@ def _wrk(url: str, token: str, body: str, seconds: int = WRK_SECONDS) -> tuple[f
 
 def _serve(env: dict, port: int, services: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", "http", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "cli.main", "serve", "http", "--port", str(port), "--workers", "1"],
         env={**env, "BudgetServices": services},
     )
 
@@ -122,7 +122,7 @@ def ingest_vs_raw(env: dict, token: str, database: str) -> dict:
     port = free_port()
     http = _serve(env, port, "receiver,storage")
     triggers = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", "triggers"], env={**env, "BudgetServices": "storage"}
+        [sys.executable, "-m", "cli.main", "serve", "triggers"], env={**env, "BudgetServices": "storage"}
     )
     try:
         wait_port(port)
@@ -237,13 +237,11 @@ def run(results: dict) -> None:
         "BUDGET_HOME": str(work),
     }
     try:
-        subprocess.run(
-            [sys.executable, "-c", "from shared.runner.stack import prepare; prepare()"], env=env, check=True
-        )
+        subprocess.run([sys.executable, "-c", "from cli.runner.stack import prepare; prepare()"], env=env, check=True)
         token = issuer.token("bench-user", ttl_s=3600)
         # (a) posts tens of thousands of events: its own topic, so (b)'s storage starts from an empty one.
         recv_env = {**env, "TransactionsTopic": f"bench-recv-{run_id}", "DeadLetterTopic": f"bench-recv-{run_id}.dlt"}
-        subprocess.run([sys.executable, "-c", "from shared.runner.stack import prepare; prepare()"], env=recv_env,
+        subprocess.run([sys.executable, "-c", "from cli.runner.stack import prepare; prepare()"], env=recv_env,
                        check=True)  # fmt: skip
         results.update(receiver_vs_bare(recv_env, token))
         results.update(ingest_vs_raw(env, token, database))

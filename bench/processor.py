@@ -23,12 +23,12 @@ import pymysql
 import pymysql.cursors
 import sqlalchemy as sa
 
-from shared.analytics.rebuild import rebuild
-from shared.analytics.sync import sync
+from shared.adapters.analytics.rebuild import rebuild
+from shared.adapters.analytics.sync import sync
+from shared.adapters.mysql.migrate import migrate
+from shared.adapters.mysql.store import Store
 from shared.domain.events import TransactionCreated, TransactionDeleted, TransactionUpdated
 from shared.domain.transactions import NewTransaction, TransactionChanges
-from shared.storage.migrate import migrate
-from shared.storage.store import Store
 
 MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
 LARGE, SMALL, CHANGES, ROUNDS = 1_000_000, 10_000, 1_000, 5

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared import bootstrap
-from shared.auth.tokens import AuthError, Principal, bearer_token
-from shared.messaging.publisher import BrokerUnavailable
+from shared.adapters.auth.tokens import AuthError, Principal, bearer_token
+from shared.adapters.kafka.publisher import BrokerUnavailable
 
 log = logging.getLogger("budget.http")
 

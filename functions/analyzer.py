@@ -8,20 +8,20 @@ from typing import Any
 import azure.functions as func
 
 from functions._http import Problem, authenticate, endpoint, json_response
-from functions._kafka import batch_trigger, inbound
 from functions._openapi import operation
+from functions.kafka import batch_trigger, inbound
 from shared import bootstrap
-from shared.analytics import queries
-from shared.analytics.alerts import AlertState, raise_alerts
-from shared.analytics.queries_requests import answer_messages
-from shared.analytics.snapshot import store_path
+from shared.adapters.analytics.snapshot import store_path
+from shared.services import queries
+from shared.services.alerts import AlertState, raise_alerts
+from shared.services.analyzer import answer_messages
 
 bp = func.Blueprint()
 
 
 def _source_head(watermark: int) -> queries.SourceHead:
     """MySQL's position, for the `lag` query only: the engine is built on first use."""
-    from shared.analytics.queries_source import source_head
+    from shared.adapters.mysql.source import source_head
 
     return source_head(bootstrap.store().engine)(watermark)
 

@@ -7,8 +7,8 @@ import logging
 import azure.functions as func
 
 from shared import bootstrap
-from shared.analytics.publish import publish_if_due
-from shared.analytics.sync import sync
+from shared.adapters.analytics.publish import publish_if_due
+from shared.adapters.analytics.sync import sync
 
 bp = func.Blueprint()
 log = logging.getLogger("budget.processor")

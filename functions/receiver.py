@@ -16,7 +16,7 @@ from functions._http import (
     read_json,
 )
 from functions._openapi import operation
-from shared import bootstrap, ingest
+from shared import bootstrap
 from shared.api_schema import (
     ACCEPTED,
     ACCEPTED_BATCH,
@@ -30,6 +30,7 @@ from shared.api_schema import (
     NEW_TRANSACTION_BODY,
     TRANSACTION_ID,
 )
+from shared.services import receiver as ingest
 
 bp = func.Blueprint()
 

@@ -7,12 +7,12 @@ import datetime as dt
 import azure.functions as func
 
 from functions._http import Problem, authenticate, endpoint, json_response
-from functions._kafka import batch_trigger, inbound
 from functions._openapi import operation
+from functions.kafka import batch_trigger, inbound
 from shared import bootstrap
+from shared.adapters.mysql.store import BadCursor
 from shared.api_schema import TRANSACTION, TRANSACTION_ID, TRANSACTION_PAGE
-from shared.storage.store import BadCursor
-from shared.storing import store_messages
+from shared.services.storage import store_messages
 
 bp = func.Blueprint()
 

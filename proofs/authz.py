@@ -20,8 +20,8 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.analytics.queries_client import QueryClient
-from shared.auth.devissuer import DevIssuer
+from cli.query_client import QueryClient
+from shared.adapters.auth.devissuer import DevIssuer
 
 ADMIN_QUERIES = ("lag", "active-users", "all-users-summary")
 

@@ -222,8 +222,8 @@ def _verify_analytics(stack: Stack, items: list[Posted], result: ChaosResult) ->
 
     import sqlalchemy as sa
 
-    from shared.analytics.schema import from_e4
-    from shared.analytics.sync import sync
+    from shared.adapters.analytics.schema import from_e4
+    from shared.adapters.analytics.sync import sync
 
     engine = stack.engine()
     store = stack.work / "analytics-proof.db"

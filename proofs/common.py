@@ -24,10 +24,10 @@ import pymysql
 import sqlalchemy as sa
 
 from local_kafka.tansu import TansuBroker
-from shared.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
 
 MYSQL_ROOT = dict(host="127.0.0.1", port=3306, user="root", password="")
-PARTITIONS_OF_TRANSACTIONS = 4  # shared.messaging.admin.topic_plan
+PARTITIONS_OF_TRANSACTIONS = 4  # shared.adapters.kafka.admin.topic_plan
 
 
 def wait_for(check: Callable[[], object], *, timeout: float, interval: float = 0.1, what: str) -> object:
@@ -134,14 +134,14 @@ class Stack:
 
     def prepare(self) -> None:
         """Schema at head and topics present, as `budget run` does before any function runs."""
-        code = "from shared.runner.stack import prepare; prepare()"
+        code = "from cli.runner.stack import prepare; prepare()"
         subprocess.run([sys.executable, "-c", code], env=self.env("receiver,storage"), check=True, cwd=_ROOT)
 
     def _spawn(self, args: list[str], services: str, log_name: str) -> subprocess.Popen:
         log = open(self.work / log_name, "ab")  # noqa: SIM115 - closed in close()
         self._logs.append(log)
         return subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", *args],
+            [sys.executable, "-m", "cli.main", "serve", *args],
             env=self.env(services),
             cwd=_ROOT,
             stdout=log,
@@ -197,7 +197,7 @@ class Stack:
     def start_broker(self) -> None:
         """Tansu again on the same port, with the same topics created at once (as `budget run` would)."""
         self.broker.start()
-        from shared.messaging.admin import ensure_topics
+        from shared.adapters.kafka.admin import ensure_topics
         from shared.settings import Settings
 
         ensure_topics(Settings(**self.settings))  # init values win over the environment

@@ -16,10 +16,10 @@ from tests.support.stack import AppServer, Infra
 @contextmanager
 def local_stack(kafka_functions: tuple[str, ...] = ("store_transactions",)) -> Iterator[tuple[Infra, AppServer]]:
     from shared import bootstrap
-    from shared.messaging.admin import ensure_topics
+    from shared.adapters.kafka.admin import ensure_topics
+    from shared.adapters.mysql.engine import build_engine
+    from shared.adapters.mysql.migrate import migrate
     from shared.settings import get_settings
-    from shared.storage.db import build_engine
-    from shared.storage.migrate import migrate
 
     state = Path(tempfile.mkdtemp(prefix="budget-proof-"))
     infra = Infra.start(state)
@@ -51,7 +51,7 @@ def local_stack(kafka_functions: tuple[str, ...] = ("store_transactions",)) -> I
 def sync_analytics() -> None:
     """One processor run, as the timer does it: the analytics store exists and holds what MySQL holds."""
     from shared import bootstrap
-    from shared.analytics.sync import sync
+    from shared.adapters.analytics.sync import sync
     from tests.support.wait import until
 
     path = bootstrap.settings().analytics_store_path

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shared.auth.tokens import TokenVerifier
-from shared.messaging.config import producer_config
-from shared.messaging.publisher import Publisher
+from shared.adapters.auth.tokens import TokenVerifier
+from shared.adapters.kafka.config import producer_config
+from shared.adapters.kafka.publisher import Publisher
+from shared.adapters.mysql.engine import build_engine
+from shared.adapters.mysql.store import Store
 from shared.settings import Settings, get_settings
-from shared.storage.db import build_engine
-from shared.storage.store import Store
 
 
 def settings() -> Settings:

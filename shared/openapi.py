@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cli.runner.index import index
 from shared import api_schema
-from shared.runner.index import index
 
 ROUTE_PREFIX = "/api"
 _PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\??\}")

@@ -12,10 +12,10 @@ from tests.support.stack import AppServer, Infra
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory):
     from shared import bootstrap
-    from shared.messaging.admin import ensure_topics
+    from shared.adapters.kafka.admin import ensure_topics
+    from shared.adapters.mysql.engine import build_engine
+    from shared.adapters.mysql.migrate import migrate
     from shared.settings import get_settings
-    from shared.storage.db import build_engine
-    from shared.storage.migrate import migrate
 
     infra = Infra.start(tmp_path_factory.mktemp("stack"))
     patch = pytest.MonkeyPatch()

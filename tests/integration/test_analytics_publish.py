@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shared.analytics import queries
-from shared.analytics.publish import GRACE_S, POINTER, current_snapshot, parse_name, prune, publish_snapshot
-from shared.analytics.snapshot import freshness, open_reader, read_snapshot
-from shared.analytics.sync import sync
+from shared.adapters.analytics.publish import GRACE_S, POINTER, current_snapshot, parse_name, prune, publish_snapshot
+from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
+from shared.adapters.analytics.sync import sync
+from shared.services import queries
 from tests.integration.test_processor_rebuild import ROOT, _cli
 from tests.integration.test_processor_sync import (  # noqa: F401 - the *_fixture names are fixtures
     apply_fixture,
@@ -99,7 +99,7 @@ def test_a_reader_keeps_the_snapshot_it_opened_while_a_new_one_is_published(
 
 _KILL_BEFORE_RENAME = """
 import os, signal, sys
-from shared.analytics.publish import publish_snapshot
+from shared.adapters.analytics.publish import publish_snapshot
 
 publish_snapshot(sys.argv[1], sys.argv[2], before_rename=lambda temp: os.kill(os.getpid(), signal.SIGKILL))
 """
@@ -190,11 +190,11 @@ def snapshot_settings(tmp_path, monkeypatch, snapshots):
 def test_the_timer_publishes_at_most_once_per_interval_and_the_cli_can_force_it(
     apply, db, user, snapshots, snapshot_settings, monkeypatch
 ):
+    from cli.runner.index import index
+    from cli.runner.triggers import TimerRequest
     from function_app import app
     from shared import bootstrap
-    from shared.analytics.snapshot import store_path
-    from shared.runner.index import index
-    from shared.runner.triggers import TimerRequest
+    from shared.adapters.analytics.snapshot import store_path
     from shared.settings import get_settings
 
     tick = next(f for f in index(app) if f.name == "sync_analytics")

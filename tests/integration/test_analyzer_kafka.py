@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from typer.testing import CliRunner
 
-from shared.analytics.queries_client import QueryClient
+from cli.query_client import QueryClient
 from shared.settings import get_settings
 from tests.integration.test_analyzer_queries import make_world, totals
 from tests.support.stack import AppServer
@@ -167,8 +167,8 @@ def test_a_request_cannot_make_the_analyzer_write_elsewhere(shared_results, alic
 
 
 def test_the_cli_prints_the_same_answer_over_kafka_and_http(analyzer, app_server, infra, world, monkeypatch):
-    from shared.cli import app
-    from shared.commands import query
+    from cli.commands import query
+    from cli.main import app
 
     query.register(app)
     monkeypatch.setenv("BUDGET_HOME", str(infra.state))  # the dev issuer the CLI mints with is the test issuer
@@ -187,7 +187,7 @@ def test_the_cli_prints_the_same_answer_over_kafka_and_http(analyzer, app_server
 
 
 def test_the_cli_says_so_when_no_reply_comes(analyzer, infra, monkeypatch):
-    from shared.cli import app
+    from cli.main import app
 
     monkeypatch.setenv("QueriesTopic", f"nobody-listens-{uuid.uuid4().hex[:6]}")
     get_settings.cache_clear()

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.analytics.schema import DDL
+from shared.adapters.analytics.schema import DDL
 
 DIGITS = {"EUR": 2, "JPY": 0, "KWD": 3}
 CATEGORIES = ["groceries", "rent", "travel", "salary", "fun"]

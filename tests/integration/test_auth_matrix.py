@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.query_client import QueryClient
 from proofs.authz import render, run_matrix, seed_world
 from shared import bootstrap
-from shared.analytics.queries_client import QueryClient
-from shared.analytics.sync import sync
+from shared.adapters.analytics.sync import sync
 from shared.settings import get_settings
 from tests.support.stack import AppServer
 

@@ -9,7 +9,7 @@ import pytest
 
 from proofs.fuzz import fuzz
 from shared import bootstrap
-from shared.analytics.sync import sync
+from shared.adapters.analytics.sync import sync
 from shared.settings import get_settings
 
 EXAMPLES = 16  # per operation, generation mode and auth: 17 operations -> just over 1,000 cases

@@ -8,10 +8,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from confluent_kafka import Consumer
 
-from shared import bootstrap, ingest
+from shared import bootstrap
+from shared.adapters.kafka.publisher import OutboundMessage
 from shared.domain.events import TransactionCreated, TransactionUpdated
 from shared.domain.transactions import NewTransaction, TransactionChanges
-from shared.messaging.publisher import OutboundMessage
+from shared.services import receiver as ingest
 from tests.support.wait import until
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from proofs.poison import KINDS, prove
 from shared import bootstrap
-from shared.analytics.sync import sync
+from shared.adapters.analytics.sync import sync
 from shared.settings import get_settings
 from tests.support.stack import AppServer
 

@@ -16,9 +16,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from shared.analytics.rebuild import rebuild
-from shared.analytics.snapshot import freshness, open_reader, read_snapshot
-from shared.analytics.sync import sync
+from shared.adapters.analytics.rebuild import rebuild
+from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
+from shared.adapters.analytics.sync import sync
 from tests.integration.test_processor_sync import (  # noqa: F401 - the *_fixture names are fixtures
     apply_fixture,
     assert_consistent,
@@ -86,7 +86,7 @@ def test_a_rebuild_over_a_live_store_is_seen_whole_and_the_sync_continues_from_i
 _KILL_ON_SECOND_PAGE = """
 import os, signal, sys
 from shared import bootstrap
-from shared.analytics.sync import sync
+from shared.adapters.analytics.sync import sync
 
 def die(page):
     if page == 2:
@@ -119,10 +119,10 @@ def test_a_run_killed_by_sigkill_leaves_a_consistent_store_and_the_next_run_conv
 
 
 def test_the_timer_function_syncs_into_the_configured_store(apply, db, user, caplog):
+    from cli.runner.index import index
+    from cli.runner.triggers import TimerRequest
     from function_app import app
     from shared import bootstrap
-    from shared.runner.index import index
-    from shared.runner.triggers import TimerRequest
 
     fn = next(f for f in index(app) if f.name == "sync_analytics")
     assert fn.kind == "timerTrigger" and fn.trigger["schedule"] == "%SyncSchedule%"
@@ -150,7 +150,7 @@ def cli_store(tmp_path, monkeypatch):
 
 
 def _cli() -> typer.Typer:
-    from shared.commands import process
+    from cli.commands import process
 
     cli = typer.Typer()
     cli.callback()(lambda: None)  # a group, so the command is invoked by its name as in `budget`

@@ -17,9 +17,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from shared.analytics.schema import from_e4
-from shared.analytics.snapshot import freshness, open_reader, read_snapshot
-from shared.analytics.sync import sync
+from shared.adapters.analytics.schema import from_e4
+from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
+from shared.adapters.analytics.sync import sync
 from shared.domain.events import BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated
 from shared.domain.transactions import Budget, NewTransaction, TransactionChanges
 from tests.support.wait import until

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import uvicorn
 
 from local_kafka.tansu import TansuBroker, free_port
-from shared.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
 from tests.support.proxy import CuttableProxy
 from tests.support.wait import until
 
@@ -101,10 +101,10 @@ class AppServer:
     """The function app behind a real uvicorn server and the runner's trigger loops, in threads."""
 
     def __init__(self, kafka_functions: tuple[str, ...] = ("store_transactions",)) -> None:
+        from cli.runner.http import FunctionsAsgi
+        from cli.runner.index import index
+        from cli.runner.triggers import KafkaTriggerLoop
         from function_app import app
-        from shared.runner.http import FunctionsAsgi
-        from shared.runner.index import index
-        from shared.runner.triggers import KafkaTriggerLoop
 
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"

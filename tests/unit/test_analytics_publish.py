@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.analytics.publish import due, parse_name, snapshot_name, stale_temps, to_prune
-from shared.analytics.snapshot import store_path
+from shared.adapters.analytics.publish import due, parse_name, snapshot_name, stale_temps, to_prune
+from shared.adapters.analytics.snapshot import store_path
 from shared.settings import Settings
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

@@ -8,8 +8,11 @@ import uuid
 import orjson
 import pytest
 
-from shared.analytics.alerts import alert_id
-from shared.analytics.queries import (
+from shared.adapters.auth.tokens import AuthError, Principal, TokenVerifier
+from shared.adapters.kafka.messages import InboundMessage
+from shared.services.alerts import alert_id
+from shared.services.analyzer import answer_message, reply_topic_allowed
+from shared.services.queries import (
     REGISTRY,
     QueryError,
     lookup,
@@ -18,9 +21,6 @@ from shared.analytics.queries import (
     split_period,
     validate,
 )
-from shared.analytics.queries_requests import answer_message, reply_topic_allowed
-from shared.auth.tokens import AuthError, Principal, TokenVerifier
-from shared.messaging.inbound import InboundMessage
 
 D = dt.date
 

@@ -11,8 +11,8 @@ import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from shared.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DevIssuer
-from shared.auth.tokens import AuthError, TokenVerifier, bearer_token
+from shared.adapters.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.auth.tokens import AuthError, TokenVerifier, bearer_token
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import time
 
-from shared.messaging.inbound import InboundMessage, dead_letter
+from shared.adapters.kafka.messages import InboundMessage, dead_letter
 
 ORIGINAL = b'{"schema_version": 9, "surprise": "\xc3\xa9"}'
 
@@ -63,7 +63,7 @@ def test_the_message_header_lookup_finds_the_first_match():
 
 
 def test_an_oversized_original_is_cut_so_its_dead_letter_fits_in_a_kafka_message():
-    from shared.messaging.inbound import DEAD_LETTER_VALUE_LIMIT
+    from shared.adapters.kafka.messages import DEAD_LETTER_VALUE_LIMIT
 
     big = b"x" * 1_100_000
     out = dead_letter(poison(value=big), topic="dlt", reason="schema violation")

@@ -18,9 +18,9 @@ from functions._http import (
     read_json,
 )
 from shared import bootstrap
-from shared.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.kafka.publisher import BrokerUnavailable
 from shared.domain.transactions import NewTransaction
-from shared.messaging.publisher import BrokerUnavailable
 
 
 def request(body: bytes = b"", *, headers: dict | None = None, method: str = "POST") -> func.HttpRequest:

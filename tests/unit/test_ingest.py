@@ -6,10 +6,10 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from shared import ingest
+from shared.adapters.kafka.publisher import OutboundMessage, Publisher
 from shared.domain.events import TransactionCreated, decode
 from shared.domain.transactions import MAX_BATCH
-from shared.messaging.publisher import OutboundMessage, Publisher
+from shared.services import receiver as ingest
 
 
 def item(**overrides) -> dict:

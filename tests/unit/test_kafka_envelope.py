@@ -8,9 +8,9 @@ import orjson
 import pytest
 from confluent_kafka import Message
 
-from functions._kafka import inbound
+from cli.runner.triggers import kafka_event
+from functions.kafka import inbound
 from shared.domain.events import TransactionDeleted, decode, encode
-from shared.runner.triggers import kafka_event
 
 
 def event_bytes() -> bytes:

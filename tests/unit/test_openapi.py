@@ -5,9 +5,9 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
+from cli.runner.index import index
 from function_app import app
 from shared.openapi import build_document, openapi_path
-from shared.runner.index import index
 
 # The document and its browsable page describe the API; they are not part of it.
 UNDOCUMENTED = {"openapi", "docs"}

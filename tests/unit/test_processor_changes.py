@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from shared.analytics.changes import Change, StoreRow, budget_tuple, change_from_source, plan_page, store_tuple
+from shared.adapters.analytics.changes import Change, StoreRow, budget_tuple, change_from_source, plan_page, store_tuple
 
 
 def source(

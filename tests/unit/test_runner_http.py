@@ -9,7 +9,7 @@ import azure.functions as func
 import orjson
 import pytest
 
-from shared.runner.http import MAX_BODY, FunctionsAsgi, compile_route, routes_of
+from cli.runner.http import MAX_BODY, FunctionsAsgi, compile_route, routes_of
 
 # --- route templates ---------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from datetime import date
 import orjson
 import pytest
 
+from shared.adapters.mysql.store import BadCursor, _change_values, decode_cursor, encode_cursor
 from shared.domain.events import TransactionUpdated
 from shared.domain.transactions import TransactionChanges
-from shared.storage.store import BadCursor, _change_values, decode_cursor, encode_cursor
 
 
 def test_a_cursor_decodes_to_the_row_position_it_was_made_from():

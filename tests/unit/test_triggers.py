@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cli.runner.index import index
+from cli.runner.triggers import _backoff_s, ncrontab
 from function_app import app
-from shared.runner.index import index
-from shared.runner.triggers import _backoff_s, ncrontab
 
 
 def test_without_a_policy_retries_back_off_from_one_second_doubling_to_thirty():

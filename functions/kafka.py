@@ -1,0 +1,80 @@
+"""Kafka trigger plumbing: the trigger's transport settings and decoding the host's event envelope."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import azure.functions as func
+import orjson
+
+from shared.adapters.kafka.messages import InboundMessage
+from shared.settings import kafka_transport
+
+
+def trigger_security() -> dict[str, Any]:
+    """Trigger arguments for the transport: none locally, SASL_SSL with setting names for Event Hubs."""
+    protocol, mechanism = kafka_transport()
+    if protocol != "SASL_SSL":
+        return {}
+    # Event Hubs: username "$ConnectionString", password the connection string (a Key Vault reference).
+    return {
+        "protocol": "SASLSSL",
+        "authentication_mode": mechanism,
+        "username": "KafkaUsername",
+        "password": "KafkaPassword",
+    }
+
+
+# A failed batch is retried until it succeeds: its offsets stay uncommitted (host.json commitOnFailure false),
+# and poison never fails a batch, it is dead-lettered. So a failure here means "a dependency is down".
+RETRY_UNTIL_DONE = {
+    "strategy": "exponential_backoff",
+    "max_retry_count": "-1",
+    "minimum_interval": "00:00:01",
+    "maximum_interval": "00:00:30",
+}
+
+
+def batch_trigger(bp: func.Blueprint, *, arg_name: str, topic: str, consumer_group: str):
+    """The Kafka trigger every consumer here uses: batches of string events, retried until done."""
+
+    def decorate(fn):
+        fn = bp.kafka_trigger(
+            arg_name=arg_name,
+            topic=topic,
+            broker_list="KafkaBrokerList",
+            consumer_group=consumer_group,
+            cardinality="MANY",
+            data_type="string",
+            **trigger_security(),
+        )(fn)
+        return bp.retry(**RETRY_UNTIL_DONE)(fn)
+
+    return decorate
+
+
+def inbound(event: func.KafkaEvent) -> InboundMessage:
+    """The message inside a KafkaEvent: string-typed events carry a JSON envelope around the value."""
+    body = event.get_body()
+    value: bytes | None = body
+    key = event.key.encode() if isinstance(event.key, str) else event.key
+    headers: tuple[tuple[str, bytes], ...] = ()
+    topic, partition, offset = event.topic or "", event.partition or 0, event.offset or 0
+    try:
+        envelope = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        envelope = None
+    if isinstance(envelope, dict) and "Value" in envelope and "Offset" in envelope:
+        raw = envelope.get("Value")
+        value = raw.encode() if isinstance(raw, str) else None if raw is None else orjson.dumps(raw)
+        key = (envelope.get("Key") or "").encode() or key
+        topic = envelope.get("Topic") or topic
+        partition = int(envelope.get("Partition") or partition)
+        offset = int(envelope.get("Offset") or offset)
+        headers = tuple(
+            (h.get("Key", ""), base64.b64decode(h.get("Value") or ""))
+            for h in envelope.get("Headers") or []
+            if isinstance(h, dict)
+        )
+    return InboundMessage(topic=topic, partition=partition, offset=offset, key=key, value=value, headers=headers)

@@ -1,0 +1,232 @@
+"""The processor's service: bring every change MySQL committed since the watermark into the store.
+
+Correctness rests on MySQL's `change_seq`: it is handed out under a lock held until commit, so sequence
+order is commit order. A run first reads `hi`, the highest sequence committed anywhere; every change up
+to `hi` is committed by then, so reading `watermark < change_seq <= hi` in pages misses nothing, however
+late a slow transaction commits (its sequence is above `hi`, and the next run reads it). A row updated
+again after `hi` was read simply shows up in the next run under its newer sequence.
+
+The whole run is one SQLite transaction (`BEGIN IMMEDIATE`), data and watermark together: readers see
+the store before the run or after it, and a run that dies leaves it as it was for the next run to redo.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from shared.adapters.analytics.changes import (
+    BUDGET_SOURCE_COLUMNS,
+    SOURCE_COLUMNS,
+    STORE_COLUMNS,
+    Plan,
+    StoreRow,
+    budget_tuple,
+    change_from_source,
+    plan_page,
+)
+from shared.adapters.analytics.writer import connect_writer, immediate, writer_lock
+
+log = logging.getLogger("budget.processor")
+
+PAGE_SIZE = 5_000
+_LOOKUP_CHUNK = 500  # keys per lookup statement (two variables each)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    rows_read: int  # MySQL rows read (transactions and budgets)
+    rows_applied: int  # of those, rows that changed the store
+    previous_watermark: int
+    watermark: int
+    duration_s: float
+    skipped: bool = False  # another run held the writer lock, so this one did nothing
+
+    def describe(self) -> str:
+        if self.skipped:
+            return "skipped: another sync holds the writer lock"
+        return (
+            f"read {self.rows_read} rows, applied {self.rows_applied}, "
+            f"watermark {self.previous_watermark} -> {self.watermark}, {self.duration_s:.3f}s"
+        )
+
+
+AfterPage = Callable[[int], None]
+
+
+def sync(
+    *, engine: Engine, path: str | Path, page_size: int = PAGE_SIZE, after_page: AfterPage | None = None
+) -> SyncResult:
+    """One incremental run. `after_page(n)` is called after each applied page, inside the run's transaction."""
+    started = time.monotonic()
+    with writer_lock(path, wait=False) as held:
+        if not held:
+            result = SyncResult(0, 0, 0, 0, time.monotonic() - started, skipped=True)
+            log.info("sync %s", result.describe())
+            return result
+        conn = _writer(path)
+        try:
+            with immediate(conn):
+                result = _sync_in_transaction(conn, engine, page_size, after_page, started)
+        except BaseException:
+            _forget_writer(path)
+            raise
+    log.info("sync %s", result.describe())
+    return result
+
+
+_writers: dict[str, tuple[int, sqlite3.Connection]] = {}
+
+
+def _writer(path: str | Path) -> sqlite3.Connection:
+    """The process's writer connection, kept between runs so its page cache stays warm.
+
+    Only the holder of the writer lock uses it. A store replaced by another file (deleted by hand,
+    restored) has a new inode: the old connection is dropped rather than writing into an unlinked file.
+    """
+    key = str(Path(path).resolve())
+    cached = _writers.get(key)
+    inode = _inode(key)
+    if cached and cached[0] == inode:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    conn = connect_writer(key)
+    _writers[key] = (_inode(key), conn)
+    return conn
+
+
+def _forget_writer(path: str | Path) -> None:
+    cached = _writers.pop(str(Path(path).resolve()), None)
+    if cached:
+        cached[1].close()
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def committed_high(engine: Engine) -> int:
+    """The highest change sequence committed in MySQL: every smaller one is committed too."""
+    query = sa.text(
+        "SELECT COALESCE((SELECT MAX(change_seq) FROM transactions), 0), "
+        "COALESCE((SELECT MAX(change_seq) FROM budgets), 0)"
+    )
+    with engine.connect() as mysql:
+        return int(max(mysql.execute(query).one()))
+
+
+def _state(conn: sqlite3.Connection) -> tuple[int, int]:
+    row = conn.execute("SELECT watermark, transactions FROM sync_state WHERE id = 1").fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def write_state(conn: sqlite3.Connection, *, watermark: int, transactions: int) -> None:
+    conn.execute(
+        "INSERT INTO sync_state (id, watermark, synced_at, transactions) VALUES (1, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark, synced_at = excluded.synced_at, "
+        "transactions = excluded.transactions",
+        (watermark, datetime.now(UTC).isoformat(timespec="seconds"), transactions),
+    )
+
+
+def _sync_in_transaction(
+    conn: sqlite3.Connection, engine: Engine, page_size: int, after_page: AfterPage | None, started: float
+) -> SyncResult:
+    previous, live = _state(conn)
+    hi = committed_high(engine)
+    if hi < previous:
+        # MySQL went back in time (a restore): applying deltas would be wrong, a rebuild is right.
+        log.warning("MySQL's highest change_seq %d is below the store's watermark %d: run a rebuild", hi, previous)
+        return SyncResult(0, 0, previous, previous, time.monotonic() - started)
+    read = applied = pages = 0
+    with engine.connect() as mysql:
+        for rows in _pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size):
+            plan = plan_page([change_from_source(r) for r in rows], _existing(conn, rows))
+            _apply_plan(conn, plan)
+            live += plan.live_delta
+            read, applied, pages = read + len(rows), applied + plan.applied, pages + 1
+            if after_page:
+                after_page(pages)
+        for rows in _pages(mysql, "budgets", BUDGET_SOURCE_COLUMNS, previous, hi, page_size):
+            before = conn.total_changes
+            conn.executemany(_UPSERT_BUDGET, [budget_tuple(r) for r in rows])
+            read, applied, pages = read + len(rows), applied + conn.total_changes - before, pages + 1
+            if after_page:
+                after_page(pages)
+    write_state(conn, watermark=hi, transactions=live)
+    return SyncResult(read, applied, previous, hi, time.monotonic() - started)
+
+
+def _pages(mysql: sa.Connection, table: str, columns: str, after: int, hi: int, size: int):
+    """Keyset pages in change_seq order over the unique index: cost follows the changes, not the table."""
+    query = sa.text(
+        f"SELECT {columns} FROM {table} WHERE change_seq > :after AND change_seq <= :hi ORDER BY change_seq LIMIT :size"
+    )
+    seq_at = [c.strip() for c in columns.split(",")].index("change_seq")
+    while after < hi:
+        rows = mysql.execute(query, {"after": after, "hi": hi, "size": size}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][seq_at]
+
+
+def _existing(conn: sqlite3.Connection, rows) -> dict[tuple[str, str], StoreRow]:
+    """The store's current rows for a page's keys, looked up by primary key."""
+    found: dict[tuple[str, str], StoreRow] = {}
+    keys = [(r[0], r[1]) for r in rows]
+    for i in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[i : i + _LOOKUP_CHUNK]
+        values = ", ".join(["(?, ?)"] * len(chunk))
+        columns = ", ".join(f"t.{c.strip()}" for c in STORE_COLUMNS.split(","))
+        sql = (
+            f"SELECT {columns} FROM (VALUES {values}) AS k "
+            "JOIN transactions AS t ON t.user_id = k.column1 AND t.id = k.column2"
+        )
+        for row in conn.execute(sql, [v for key in chunk for v in key]):
+            store_row = StoreRow(*row)
+            found[store_row.key] = store_row
+    return found
+
+
+_MARKS = ", ".join(["?"] * len(STORE_COLUMNS.split(",")))
+_UPSERT_TXN = f"INSERT OR REPLACE INTO transactions ({STORE_COLUMNS}) VALUES ({_MARKS})"
+_ADD_TOTALS = (
+    "INSERT INTO monthly_totals (user_id, month, category, currency, income_e4, expense_e4, count) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, month, category, currency) DO UPDATE SET "
+    "income_e4 = income_e4 + excluded.income_e4, expense_e4 = expense_e4 + excluded.expense_e4, "
+    "count = count + excluded.count"
+)
+_DROP_EMPTY_TOTALS = (
+    "DELETE FROM monthly_totals WHERE user_id = ? AND month = ? AND category = ? AND currency = ? AND count = 0"
+)
+_UPSERT_BUDGET = (
+    "INSERT INTO budgets (user_id, category, month, amount_e4, currency, version, change_seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, category, month) DO UPDATE SET "
+    "amount_e4 = excluded.amount_e4, currency = excluded.currency, version = excluded.version, "
+    "change_seq = excluded.change_seq WHERE excluded.change_seq > budgets.change_seq"
+)
+
+
+def _apply_plan(conn: sqlite3.Connection, plan: Plan) -> None:
+    if plan.deletes:
+        conn.executemany("DELETE FROM transactions WHERE user_id = ? AND id = ?", plan.deletes)
+    if plan.upserts:
+        conn.executemany(_UPSERT_TXN, [r.as_tuple() for r in plan.upserts])
+    totals = plan.changed_totals()
+    if totals:
+        conn.executemany(_ADD_TOTALS, [(*key, *delta) for key, delta in totals])
+        conn.executemany(_DROP_EMPTY_TOTALS, [key for key, _ in totals])

@@ -130,7 +130,10 @@ def parse_csv(data: bytes, options: CsvOptions | None = None) -> ParsedFile:
     results: list[ParsedRow | RowError] = []
     for line, cells in records:
         if len(cells) < need:
-            results.append(RowError(line, f"the row has {len(cells)} fields; the header has {width}"))
+            reason = f"the row has {len(cells)} fields; the header has {width}"
+            if spanned := "".join(cells).rstrip("\r\n").count("\n"):  # an unclosed quote swallows the lines after it
+                reason += f"; a quoted field runs from line {line} to line {line + spanned}: check its quotes"
+            results.append(RowError(line, reason))
             continue
         try:
             date = dates.read(cells[columns["date"]])

@@ -34,13 +34,18 @@ def decimal_option(value: str | None) -> str | None:
     return found
 
 
-def _digits(text: str) -> str | None:
-    match = _SHAPE.match(text.strip())
-    return match.group("number").translate(_GROUPING_SPACES) if match else None
+# What may follow a number in a cell: spaces, a trailing sign, a currency code or symbol, a closing parenthesis.
+_AFTER_NUMBER = " \u00a0\u202f-+)€$£¥" + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_PLAIN_CELL = {
+    ".": re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?|-?\d+(?:\.\d+)?"),
+    ",": re.compile(r"-?\d{1,3}(?:\.\d{3})*(?:,\d+)?|-?\d+(?:,\d+)?"),
+}
+ENOUGH_VOTES = 1000  # a 100,000-row file has made up its mind long before its end
 
 
-def _vote(number: str) -> str | None:
-    """The decimal separator one written number proves, or None when it could be either."""
+def _vote(cell: str) -> str | None:
+    """The decimal separator one written amount proves, or None when it could be either."""
+    number = cell.rstrip(_AFTER_NUMBER)
     comma, point = number.rfind(","), number.rfind(".")
     if comma >= 0 and point >= 0:
         return "," if comma > point else "."
@@ -59,13 +64,12 @@ def detect_decimal(cells: Iterable[str], given: str | None) -> str:
     votes = {",": 0, ".": 0}
     undecided = None
     for cell in cells:
-        number = _digits(cell)
-        if number is None:
-            continue
-        vote = _vote(number)
+        vote = _vote(cell)
         if vote is not None:
             votes[vote] += 1
-        elif undecided is None and ("," in number or "." in number):
+            if votes[vote] >= ENOUGH_VOTES:
+                break
+        elif undecided is None and ("," in cell or "." in cell):
             undecided = cell.strip()
     if votes[","] != votes["."]:
         return "," if votes[","] > votes["."] else "."
@@ -78,6 +82,8 @@ def detect_decimal(cells: Iterable[str], given: str | None) -> str:
 def parse_amount(cell: str, decimal: str) -> Decimal:
     """The signed amount a cell holds; ValueError with a reason a person can act on."""
     text = cell.strip()
+    if _PLAIN_CELL[decimal].fullmatch(text):  # most cells: "-1.234,56" or "12.50", nothing around the number
+        return Decimal(text.replace("," if decimal == "." else ".", "").replace(decimal, "."))
     if not text:
         raise ValueError("amount is empty")
     match = _SHAPE.match(text)

@@ -118,15 +118,15 @@ def parse_csv(data: bytes, options: CsvOptions | None = None) -> ParsedFile:
     delimiter, header_line, columns, width = _find_header(text, options)
     need = max(columns.values()) + 1
     records = [
-        (line, cells)
-        for line, cells in _records(text, delimiter)
-        if line > header_line and any(cell.strip() for cell in cells)
+        (line, cells) for line, cells in _records(text, delimiter) if line > header_line and "".join(cells).strip()
     ]
     complete = [cells for _, cells in records if len(cells) >= need]
     money = [cells[columns[r]] for cells in complete for r in ("amount", "debit", "credit") if r in columns]
     decimal = detect_decimal(money, decimal_option(options.decimal))
     dates = DateReader((cells[columns["date"]] for cells in complete), date_order_option(options.date_format))
-    text_at = {role: columns.get(role) for role in ("payee", "description", "reference", "currency")}
+    at_payee, at_memo, at_reference, at_currency = (
+        columns.get(r) for r in ("payee", "description", "reference", "currency")
+    )
     results: list[ParsedRow | RowError] = []
     for line, cells in records:
         if len(cells) < need:
@@ -141,8 +141,11 @@ def parse_csv(data: bytes, options: CsvOptions | None = None) -> ParsedFile:
         except ValueError as err:
             results.append(RowError(line, str(err)))
             continue
-        payee, memo, reference, currency = (cells[i] if i is not None else None for i in text_at.values())
-        results.append(build_row(line, date, amount, (currency or "").strip() or None, payee, memo, reference))
+        payee = cells[at_payee] if at_payee is not None else None
+        memo = cells[at_memo] if at_memo is not None else None
+        reference = cells[at_reference] if at_reference is not None else None
+        currency = cells[at_currency].strip() or None if at_currency is not None else None
+        results.append(build_row(line, date, amount, currency, payee, memo, reference))
     rows, errors = split_results(results)
     currencies = {row.currency for row in rows}
     return ParsedFile("csv", rows, errors, currencies.pop() if len(currencies) == 1 else None)

@@ -35,9 +35,9 @@ def detect_format(data: bytes) -> str:
         if "urn:iso:std:iso:20022:tech:xsd:camt." in head:
             return "camt053"  # its parser names the camt message it got if that is not a statement
         raise UnreadableFile("this XML file is neither OFX nor an ISO 20022 camt.053 statement")
-    first = head.splitlines()[0]
-    if first.lower().replace(" ", "").startswith(_QIF_HEADERS):
+    lines = head.splitlines()
+    if lines[0].lower().replace(" ", "").startswith(_QIF_HEADERS):
         return "qif"
-    if any(mark in first for mark in (",", ";", "\t")):
+    if any(mark in line for line in lines[:10] for mark in (",", ";", "\t")):  # a title line may come first
         return "csv"
     raise UnreadableFile("the file's format cannot be told from its start: pass format (csv, ofx, qif or camt053)")

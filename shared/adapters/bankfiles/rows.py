@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -48,13 +49,16 @@ class ParsedFile:
 
 # NUL goes; other control characters (tabs, line breaks inside quoted fields) become spaces.
 _CONTROLS = {0: None} | {code: " " for code in [*range(1, 32), 127]}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def clean_text(value: str | None) -> str | None:
     """Trimmed text with runs of spaces collapsed, cut to the description limit; None when empty."""
     if not value:
         return None
-    text = " ".join(value.translate(_CONTROLS).split())
+    if _CONTROL.search(value):  # rare: translate with a table is slow, so only when needed
+        value = value.translate(_CONTROLS)
+    text = " ".join(value.split())
     return text[:MAX_DESCRIPTION].rstrip() or None
 
 

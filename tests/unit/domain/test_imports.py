@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -65,6 +66,18 @@ def test_pinned_id_without_payee_and_with_trailing_zeros():
     assert got == uuid.UUID("bfabe93b-f35a-5724-ba2d-585d74272307")
     assert got == uuid.uuid5(IMPORT_NAMESPACE, '["budget-import",1,"u","a","row","2026-03-03","3250","",1]')
     assert IMPORT_ID_SCHEME == 1
+
+
+@pytest.mark.parametrize("text", ['Say "hi"', "back\\slash", "line\nbreak", "Zürich €", "sep\u2028ara\x07tor"])
+def test_names_are_exactly_the_json_the_docstring_describes(text):
+    def json_id(*fields):
+        name = json.dumps(["budget-import", 1, *fields], ensure_ascii=False, separators=(",", ":"))
+        return uuid.uuid5(IMPORT_NAMESPACE, name)
+
+    assert import_id(user_id=text, account_id=text, reference=text) == json_id(text, text, "reference", text)
+    row = Row(D(2026, 3, 2), Decimal("-4.35"), text)
+    want = json_id("u", text, "row", "2026-03-02", "-4.35", " ".join(text.casefold().split()), 1)
+    assert import_ids([row], user_id="u", account_id=text) == [want]
 
 
 def test_the_same_file_gives_the_same_ids_and_every_row_its_own():

@@ -41,6 +41,12 @@ def test_files_of_no_known_format_say_what_to_do(data, message):
         detect_format(data)
 
 
+def test_a_csv_export_may_start_with_a_title_line():
+    data = "Umsätze Girokonto\n\nBuchungstag;Betrag\n02.03.2026;-4,35\n".encode()
+    assert detect_format(data) == "csv"
+    assert parse(data).rows[0].line == 4
+
+
 def test_an_unknown_format_name_is_refused(sample):
     with pytest.raises(UnreadableFile, match="format 'xlsx' must be auto, csv, ofx, qif, camt053"):
         parse(sample("csv_latin1.csv"), format="xlsx")

@@ -1,0 +1,73 @@
+// Budgets: set a month's limit per category and currency; see the month's budget status.
+import { budgetList } from "../components/budget-bars.js";
+import { freshness } from "../components/freshness.js";
+import { monthPicker } from "../components/month-picker.js";
+import { card, currentMonth, failure, fill, h, isMonth, money, sameAmount, table } from "../dom.js";
+import { busy, field, say, showError, statusLine, values } from "../forms.js";
+import { follow, outcomeText, until } from "../operations.js";
+import { navigate } from "../router.js";
+
+function unbudgeted(items) {
+  if (!items.length) return null;
+  return h(
+    "div",
+    {},
+    h("h3", {}, "Spending without a budget"),
+    table("Spending without a budget", ["Category", "Spent"], items.map((u) => [u.category, money(u.spent, u.currency)]), { numeric: [1] }),
+  );
+}
+
+export async function render(main, { app, params, signal }) {
+  const { api } = app;
+  const month = isMonth(params.get("month")) ? params.get("month") : currentMonth();
+  const line = statusLine();
+  const status = card(`Budget status for ${month}`, { wide: true });
+  const form = h(
+    "form",
+    { class: "form-grid", novalidate: true, "aria-label": "Set a budget" },
+    field({ label: "Category", name: "category", required: true, maxlength: 64, placeholder: "groceries" }),
+    field({ label: "Month", name: "month", kind: "month", required: true, value: month }),
+    field({ label: "Amount", name: "amount", required: true, inputmode: "decimal", autocomplete: "off", placeholder: "300.00" }),
+    field({ label: "Currency", name: "currency", required: true, value: localStorage.getItem("budget.last-currency") ?? "EUR", maxlength: 3, hint: "ISO code, e.g. EUR" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Set budget")),
+  );
+
+  async function loadStatus() {
+    try {
+      const answer = (await api.get("/api/reports/budget-status", { month }, { signal })).body;
+      fill(status.body, freshness(answer.freshness), budgetList(answer.data), unbudgeted(answer.data.unbudgeted));
+      return answer.data;
+    } catch (error) {
+      if (error.name !== "AbortError") fill(status.body, failure(error));
+      return null;
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const v = values(form);
+    const currency = v.currency.toUpperCase();
+    const path = `/api/budgets/${encodeURIComponent(v.category)}/${encodeURIComponent(v.month)}`;
+    try {
+      const answer = await busy(form, () => api.write("PUT", path, { amount: v.amount, currency }, { signal }));
+      const state = await follow(api, answer, (o) => say(line, outcomeText(o, `The ${v.category} budget for ${v.month}`), o.state === "rejected" ? "error" : "info"), { signal });
+      if (state === "rejected" || v.month !== month) return;
+      // Budget status answers from the analytics store, which syncs every minute: watch for it.
+      say(line, `The ${v.category} budget for ${v.month} was accepted; it shows here after the next sync.`);
+      const shown = await until(loadStatus, (d) => d?.budgets.some((b) => b.category === v.category && b.currency === currency && sameAmount(b.budget, v.amount)), {
+        signal,
+        pauses: [1000, 2000, 3000, 5000, 8000, 10000, 15000, 20000],
+      });
+      if (shown) say(line, `The ${v.category} budget for ${v.month} is saved.`, "ok");
+    } catch (error) {
+      if (error.name !== "AbortError") showError(form, line, error);
+    }
+  });
+
+  main.append(
+    h("div", { class: "page-head" }, h("h1", {}, "Budgets"), monthPicker(month, (m) => navigate("/budgets", { month: m }))),
+    h("section", { class: "card", "aria-label": "Set a monthly budget" }, h("h2", {}, "Set a monthly budget"), h("p", { class: "hint" }, "A limit per category and currency; alerts fire at 80% and 100%."), form, line),
+    status.section,
+  );
+  await loadStatus();
+}

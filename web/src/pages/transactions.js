@@ -1,0 +1,164 @@
+// Transactions: filters and text search, newest first with "load more", and add / edit / delete.
+import { freshness } from "../components/freshness.js";
+import { changes, transactionForm } from "../components/transaction-form.js";
+import { describe, signedAmount } from "../components/transaction-row.js";
+import { empty, failure, fill, h } from "../dom.js";
+import { busy, field, say, showError, statusLine, values } from "../forms.js";
+import { follow, outcomeText, until } from "../operations.js";
+import { navigate } from "../router.js";
+
+const PAGE = 25;
+const FILTERS = ["from", "to", "category", "type", "q"];
+
+function filtersForm(current) {
+  const form = h(
+    "form",
+    { class: "form-grid filters", role: "search", "aria-label": "Filter transactions" },
+    field({ label: "From", name: "from", kind: "date", value: current.from ?? "" }),
+    field({ label: "To", name: "to", kind: "date", value: current.to ?? "" }),
+    field({ label: "Category", name: "category", value: current.category ?? "" }),
+    field({ label: "Type", name: "type", kind: "select", value: current.type ?? "", options: [["", "Any"], ["expense", "Expense"], ["income", "Income"]] }),
+    field({ label: "Search text", name: "q", value: current.q ?? "", hint: "Words in the description" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Apply filters"), h("button", { type: "button", class: "secondary", onclick: () => navigate("/transactions") }, "Clear")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    navigate("/transactions", values(form));
+  });
+  return form;
+}
+
+export async function render(main, { app, params, signal }) {
+  const { api } = app;
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ""]).filter(([, v]) => v));
+  const line = statusLine();
+  const rows = h("tbody");
+  const listStatus = h("div");
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
+  const fresh = h("div");
+  let cursor = null;
+  let shown = [];
+  let editing = null;
+  let key = crypto.randomUUID(); // the create's id: a retry after an error sends the same one, never a double
+
+  // Text search answers from the analytics store (synced every minute); the plain list from storage.
+  const search = Boolean(filters.q);
+  async function page(after) {
+    if (search) {
+      const { body } = await api.get("/api/reports/search", { ...filters, cursor: after, limit: PAGE }, { signal });
+      fill(fresh, freshness(body.freshness));
+      return { items: body.data.items, next: body.data.next_cursor };
+    }
+    const { body } = await api.get("/api/transactions", { ...filters, cursor: after, limit: PAGE }, { signal });
+    return { items: body.items, next: body.next_cursor };
+  }
+
+  function row(t) {
+    const actions = h("td", { class: "row-actions" });
+    const normal = () =>
+      fill(
+        actions,
+        h("button", { type: "button", class: "secondary", "aria-label": `Edit ${t.category} ${t.amount} ${t.currency} of ${t.date}`, onclick: () => startEdit(t) }, "Edit"),
+        h("button", { type: "button", class: "danger", "aria-label": `Delete ${t.category} ${t.amount} ${t.currency} of ${t.date}`, onclick: confirmDelete }, "Delete"),
+      );
+    function confirmDelete() {
+      const yes = h("button", { type: "button", class: "danger", onclick: () => remove(t) }, "Yes, delete");
+      fill(actions, h("span", {}, "Delete it? "), yes, h("button", { type: "button", class: "secondary", onclick: normal }, "Keep"));
+      yes.focus();
+    }
+    normal();
+    return h("tr", { "data-id": t.id }, h("td", {}, t.date), h("td", {}, describe(t)), h("td", {}, t.category), h("td", { class: "num" }, signedAmount(t)), actions);
+  }
+
+  function show(items, append) {
+    shown = append ? [...shown, ...items] : items;
+    if (!append) fill(rows);
+    rows.append(...items.map(row));
+    fill(listStatus, shown.length ? null : empty(Object.keys(filters).length ? "Nothing matches these filters." : "No transactions yet: add one above."));
+  }
+
+  async function load(append = false) {
+    try {
+      const result = await page(append ? cursor : undefined);
+      cursor = result.next;
+      more.hidden = !cursor;
+      show(result.items, append);
+      return result.items;
+    } catch (error) {
+      if (error.name !== "AbortError") fill(listStatus, failure(error));
+      return null;
+    }
+  }
+
+  /** After a write: say its outcome, then reload the list until the change shows (or time runs out). */
+  async function settle(answer, what, shows) {
+    const state = await follow(api, answer, (o) => say(line, outcomeText(o, what), o.state === "rejected" ? "error" : o.state === "saved" ? "ok" : "info"), { signal });
+    if (state === "rejected") return;
+    const seen = await until(() => load(), (items) => items && shows(items), { signal });
+    if (seen && state === "accepted") say(line, `${what} is saved.`, "ok");
+  }
+
+  const editor = transactionForm({
+    onSubmit: (body) => (editing ? saveEdit(editing, body) : create(body)),
+    onCancel: () => startEdit(null),
+  });
+
+  async function create(body) {
+    try {
+      const answer = await busy(editor.form, () => api.write("POST", "/api/transactions", { id: key, ...body }, { signal }));
+      const id = answer.body.id;
+      key = crypto.randomUUID();
+      editor.remember(body.currency);
+      editor.edit(null);
+      await settle(answer, "The transaction", (items) => items.some((t) => t.id === id));
+    } catch (error) {
+      if (error.name !== "AbortError") showError(editor.form, line, error);
+    }
+  }
+
+  async function saveEdit(t, next) {
+    const patch = changes(t, next);
+    if (!Object.keys(patch).length) return say(line, "Nothing changed.");
+    try {
+      const answer = await busy(editor.form, () => api.write("PATCH", `/api/transactions/${encodeURIComponent(t.id)}`, patch, { signal }));
+      startEdit(null);
+      const version = answer.body.version;
+      await settle(answer, "The change", (items) => items.some((i) => i.id === t.id && (version === undefined || i.version === version)));
+    } catch (error) {
+      if (error.name !== "AbortError") showError(editor.form, line, error);
+    }
+  }
+
+  async function remove(t) {
+    try {
+      const answer = await api.write("DELETE", `/api/transactions/${encodeURIComponent(t.id)}`, undefined, { signal });
+      if (editing?.id === t.id) startEdit(null);
+      await settle(answer, "The deletion", (items) => !items.some((i) => i.id === t.id));
+    } catch (error) {
+      if (error.name !== "AbortError") say(line, error.detail, "error");
+    }
+  }
+
+  function startEdit(t) {
+    editing = t;
+    editor.edit(t);
+    editor.form.scrollIntoView({ block: "nearest" });
+  }
+
+  more.addEventListener("click", () => load(true));
+  main.append(
+    h("h1", {}, "Transactions"),
+    h("section", { class: "card", "aria-label": "Add or edit" }, editor.heading, editor.form, line),
+    h("section", { class: "card", "aria-label": "Find" }, h("h2", {}, "Find"), filtersForm(filters)),
+    h(
+      "section",
+      { class: "card", "aria-label": "List" },
+      h("h2", {}, search ? `Search results for “${filters.q}”` : "Newest first"),
+      fresh,
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Transactions" }, h("table", { class: "transactions" }, h("caption", { class: "visually-hidden" }, "Transactions, newest first"), h("thead", {}, h("tr", {}, ["Date", "Description", "Category", "Amount", "Actions"].map((c, i) => h("th", { scope: "col", class: i === 3 ? "num" : null }, c)))), rows)),
+      listStatus,
+      more,
+    ),
+  );
+  await load();
+}

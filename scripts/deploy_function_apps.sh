@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Blue/green for the four Function Apps: new image into each staging slot, smoke-test, swap.
 # A swap keeps the previous image in the staging slot, so swapping again is the rollback.
+# The staging slot's non-HTTP triggers are off by slot settings (AzureWebJobs.<function>.Disabled,
+# infra/modules/functionapps.bicep): the new image serves /api/health there without consuming
+# production's topics or running the processor's timer; the swap gives it production's settings
+# (triggers on) and the old image, now in staging, stops consuming.
+# Runs on the deploy agent as its deploy identity (Website Contributor on the four apps only).
 #   deploy_function_apps.sh staging RESOURCE_GROUP APP_PREFIX IMAGE
 #   deploy_function_apps.sh smoke   RESOURCE_GROUP APP_PREFIX staging|production
 #   deploy_function_apps.sh swap    RESOURCE_GROUP APP_PREFIX
@@ -38,7 +43,9 @@ case "$action" in
     ;;
   swap)
     # One app at a time and storage before its producers would not help: topics decouple them,
-    # and each image reads the same settings, so the order is only for readable logs.
+    # and each image reads the same settings, so the order is only for readable logs. Each swap
+    # first restarts the staging instances with production's slot settings (triggers on), then
+    # exchanges the slots; the schema was migrated before any of this (Jenkinsfile, stage migrate).
     for svc in "${SERVICES[@]}"; do
       app="$prefix-$svc"
       echo "==> swap $app staging <-> production"

@@ -12,6 +12,8 @@ if ! command -v az >/dev/null; then
 fi
 az login --identity --output none
 secret() { az keyvault secret show --vault-name "$KEY_VAULT" --name "$1" --query value -o tsv; }
+# Secrets made later in docs/deploy.md (GitLab tokens): empty until then; re-run this script after.
+later_secret() { secret "$1" 2>/dev/null || true; }
 
 # --- Apache and Let's Encrypt ----------------------------------------------------------------
 a2enmod ssl headers proxy proxy_http rewrite alias >/dev/null
@@ -39,6 +41,13 @@ umask 077
 envsubst '${GITLAB_HOST} ${ENTRA_TENANT_ID} ${GITLAB_ENTRA_CLIENT_ID} ${GITLAB_ENTRA_CLIENT_SECRET}' \
   </etc/budget/gitlab.rb.tmpl >/etc/gitlab/gitlab.rb
 gitlab-ctl reconfigure
+# Entra ID is the only way in (gitlab.rb.tmpl): no password sign-in on the web or for Git over
+# HTTPS (tokens still work there), no self sign-up. These are application settings, which
+# gitlab.rb cannot set. Admins are made with `gitlab-rails runner` (docs/deploy.md, step 7).
+gitlab-rails runner 'ApplicationSetting.current_without_cache.update!(
+  password_authentication_enabled_for_web: false,
+  password_authentication_enabled_for_git: false,
+  signup_enabled: false)'
 
 # --- Jenkins, configured as code (infra/jenkins/casc.yaml) -------------------------------------
 if ! command -v jenkins >/dev/null; then
@@ -49,17 +58,20 @@ if ! command -v jenkins >/dev/null; then
   apt-get update -q
   apt-get install -y -q jenkins
 fi
-usermod -aG docker jenkins
 mkdir -p /etc/systemd/system/jenkins.service.d
 # JCasC reads each ${VAR} from a file named VAR in $SECRETS: secrets stay out of the process
-# environment, which builds on this controller would otherwise inherit.
+# environment. No build runs on this controller (numExecutors 0): they run on the agents.
 secrets_dir=/var/lib/jenkins/casc-secrets
 install -d -m 700 -o jenkins -g jenkins "$secrets_dir"
 put() { printf '%s' "$2" >"$secrets_dir/$1"; chmod 600 "$secrets_dir/$1"; }
 put ENTRA_TENANT_ID "$ENTRA_TENANT_ID"
 put JENKINS_ENTRA_CLIENT_ID "$(secret jenkins-entra-client-id)"
 put JENKINS_ENTRA_CLIENT_SECRET "$(secret jenkins-entra-client-secret)"
-put GITLAB_API_TOKEN "$(secret gitlab-api-token)"
+put GITLAB_API_TOKEN "$(later_secret gitlab-api-token)"
+put GITLAB_READ_TOKEN "$(later_secret gitlab-read-token)"
+# The same value configure-webhook.sh gives GitLab's hooks; the jobs' triggers compare it.
+put GITLAB_WEBHOOK_TOKEN "$(secret gitlab-webhook-token)"
+put AGENT_SSH_PRIVATE_KEY "$(secret jenkins-agent-ssh-key)"
 put NOTIFY_WEBHOOK_URL "$(secret notify-webhook-url)"
 chown -R jenkins:jenkins "$secrets_dir"
 cat >/etc/systemd/system/jenkins.service.d/override.conf <<UNIT
@@ -72,6 +84,11 @@ Environment=BUDGET_REPO_URL=https://$GITLAB_HOST/${BUDGET_PROJECT}.git
 Environment=ACR_NAME=$ACR_NAME
 Environment=RESOURCE_GROUP=$RESOURCE_GROUP
 Environment=APP_PREFIX=$APP_PREFIX
+Environment=MYSQL_HOST=$MYSQL_HOST
+Environment=MIGRATOR_CLIENT_ID=$MIGRATOR_CLIENT_ID
+Environment=DEPLOY_CLIENT_ID=$DEPLOY_CLIENT_ID
+Environment=CI_AGENT_HOST=$CI_AGENT_HOST
+Environment=DEPLOY_AGENT_HOST=$DEPLOY_AGENT_HOST
 Environment="JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false"
 # Only Apache talks to Jenkins.
 Environment=JENKINS_LISTEN_ADDRESS=127.0.0.1
@@ -87,5 +104,5 @@ chown -R jenkins:jenkins /var/lib/jenkins
 systemctl daemon-reload
 systemctl restart jenkins
 
-# The GitLab webhook to Jenkins needs the project to exist: docs/deploy.md runs
+# The GitLab webhooks to Jenkins need the project to exist: docs/deploy.md runs
 # /usr/local/sbin/gitlab-configure-webhook.sh once it has been pushed.

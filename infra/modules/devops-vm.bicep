@@ -1,21 +1,29 @@
-// The DevOps VM: GitLab CE, Jenkins and Apache (TLS via Let's Encrypt) on one Ubuntu host, set up
-// by cloud-init from the files in infra/apache, infra/gitlab, infra/jenkins and infra/devops.
-// Inbound: 22 from adminSourceRange, 80/443 from webSourceRange, nothing else.
+// The DevOps VM: GitLab CE, the Jenkins controller and Apache (TLS via Let's Encrypt) on one Ubuntu
+// host, set up by cloud-init from the files in infra/apache, infra/gitlab, infra/jenkins and
+// infra/devops. Inbound (infra/modules/network.bicep): 22 from adminSourceRange, 80/443 from
+// webSourceRange, nothing else. No build runs here (the controller has no executors): its identity
+// reads the DevOps secrets from Key Vault at bootstrap and has no other right; pushing images and
+// deploying is the deploy agent's identity (infra/modules/build-agents.bicep).
 param prefix string
 param location string
 param tags object
-param adminSourceRange string
-param webSourceRange string
+@description('The devops subnet (infra/modules/network.bicep).')
+param subnetId string
 param adminSshPublicKey string
 param gitlabHost string
 param jenkinsHost string
 param letsEncryptEmail string
 param registryName string
 param keyVaultName string
+@description('What the deploy agent\'s pipeline needs to know, written into Jenkins\' configuration.')
+param mysqlHost string
+param migratorClientId string
+param deployClientId string
+param ciAgentHost string
+param deployAgentHost string
 param vmSize string = 'Standard_D4s_v5'
 
-var acrPush = '8311e382-0749-4cb8-b61a-304f252e45ec' // AcrPush
-var websiteContributor = 'de139f84-1756-47ae-9be6-808fbbe84772' // Website Contributor
+// Built-in role (learn.microsoft.com/azure/role-based-access-control/built-in-roles, Security).
 var secretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
 
 // Each repo file goes into cloud-init base64-encoded, so its text needs no YAML escaping.
@@ -41,76 +49,12 @@ var ci18 = replace(ci17, '__KEY_VAULT__', keyVaultName)
 var ci19 = replace(ci18, '__ACR_NAME__', registryName)
 var ci20 = replace(ci19, '__RESOURCE_GROUP__', resourceGroup().name)
 var ci21 = replace(ci20, '__APP_PREFIX__', prefix)
-var cloudInit = ci21
-
-resource nsg 'Microsoft.Network/networkSecurityGroups@2023-11-01' = {
-  name: '${prefix}-devops-nsg'
-  location: location
-  tags: tags
-  properties: {
-    securityRules: [
-      {
-        name: 'ssh-from-admins'
-        properties: {
-          priority: 100
-          direction: 'Inbound'
-          access: 'Allow'
-          protocol: 'Tcp'
-          sourceAddressPrefix: adminSourceRange
-          sourcePortRange: '*'
-          destinationAddressPrefix: '*'
-          destinationPortRange: '22'
-        }
-      }
-      {
-        // checkov:skip=CKV_AZURE_160: port 80 only answers Let's Encrypt's HTTP-01 challenge and redirects to HTTPS (infra/apache/http-redirect.conf).
-        name: 'web'
-        properties: {
-          priority: 110
-          direction: 'Inbound'
-          access: 'Allow'
-          protocol: 'Tcp'
-          sourceAddressPrefix: webSourceRange
-          sourcePortRange: '*'
-          destinationAddressPrefix: '*'
-          destinationPortRanges: ['80', '443']
-        }
-      }
-      {
-        // The defaults would still admit the virtual network and the load balancer probe.
-        name: 'deny-everything-else'
-        properties: {
-          priority: 4096
-          direction: 'Inbound'
-          access: 'Deny'
-          protocol: '*'
-          sourceAddressPrefix: '*'
-          sourcePortRange: '*'
-          destinationAddressPrefix: '*'
-          destinationPortRange: '*'
-        }
-      }
-    ]
-  }
-}
-
-resource vnet 'Microsoft.Network/virtualNetworks@2023-11-01' = {
-  name: '${prefix}-devops-vnet'
-  location: location
-  tags: tags
-  properties: {
-    addressSpace: { addressPrefixes: ['10.20.0.0/16'] }
-    subnets: [
-      {
-        name: 'devops'
-        properties: {
-          addressPrefix: '10.20.1.0/24'
-          networkSecurityGroup: { id: nsg.id }
-        }
-      }
-    ]
-  }
-}
+var ci22 = replace(ci21, '__MYSQL_HOST__', mysqlHost)
+var ci23 = replace(ci22, '__MIGRATOR_CLIENT_ID__', migratorClientId)
+var ci24 = replace(ci23, '__DEPLOY_CLIENT_ID__', deployClientId)
+var ci25 = replace(ci24, '__CI_AGENT_HOST__', ciAgentHost)
+var ci26 = replace(ci25, '__DEPLOY_AGENT_HOST__', deployAgentHost)
+var cloudInit = ci26
 
 resource publicIp 'Microsoft.Network/publicIPAddresses@2023-11-01' = {
   name: '${prefix}-devops-ip'
@@ -132,7 +76,7 @@ resource nic 'Microsoft.Network/networkInterfaces@2023-11-01' = {
       {
         name: 'primary'
         properties: {
-          subnet: { id: vnet.properties.subnets[0].id }
+          subnet: { id: subnetId }
           privateIPAllocationMethod: 'Dynamic'
           publicIPAddress: { id: publicIp.id }
         }
@@ -183,35 +127,11 @@ resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {
   }
 }
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
-  name: registryName
-}
-
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
 
-// Jenkins signs in as this VM (az login --identity): push images, and deploy/swap the apps.
-resource pushImages 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registry.id, vm.id, acrPush)
-  scope: registry
-  properties: {
-    principalId: vm.identity.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPush)
-  }
-}
-
-resource deployApps 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, vm.id, websiteContributor)
-  properties: {
-    principalId: vm.identity.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', websiteContributor)
-  }
-}
-
-// bootstrap.sh reads the GitLab and Jenkins secrets (Entra client secrets, tokens) from the vault.
+// bootstrap.sh (run as root, never by a build) reads the GitLab and Jenkins secrets from the vault.
 resource readSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, vm.id, secretsUser)
   scope: vault

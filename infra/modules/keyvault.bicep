@@ -1,20 +1,20 @@
-// Secrets the apps need at run time, read through Key Vault references by the apps' identity.
+// The few secrets left: the DevOps VM's (Entra client secrets of GitLab and Jenkins, GitLab tokens,
+// the webhook token, the agents' SSH key) and the analytics share's account key. RBAC only; every
+// reader is granted on the vault (the DevOps VM, infra/modules/devops-vm.bicep) or on one secret
+// (the processor and analyzer on the share key, infra/modules/storage.bicep). The deploy identity
+// has no role here.
 param prefix string
 param location string
 param tags object
-@description('Principal that reads secrets (the apps\' user-assigned identity).')
-param readerPrincipalId string
 param logAnalyticsId string
-
-var secretsUserRole = '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: '${prefix}-kv'
   location: location
   tags: tags
   properties: {
-    // checkov:skip=CKV_AZURE_109: App Service resolves Key Vault references over the public endpoint unless the apps are VNet-integrated; access is limited by RBAC instead (see docs/deploy.md, hardening).
-    // checkov:skip=CKV_AZURE_189: as CKV_AZURE_109: the apps resolve references over the public endpoint.
+    // checkov:skip=CKV_AZURE_109: people store the DevOps secrets from their own machines (docs/deploy.md, step 5) and App Service resolves the apps' reference over the public endpoint; access is Entra RBAC only, per vault or per secret.
+    // checkov:skip=CKV_AZURE_189: as CKV_AZURE_109: the public endpoint stays, guarded by RBAC.
     // checkov:skip=CKV2_AZURE_32: no private endpoint for the same reason; RBAC-only access, no access policies.
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
@@ -27,16 +27,6 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
       bypass: 'AzureServices'
       defaultAction: 'Allow'
     }
-  }
-}
-
-resource readers 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, readerPrincipalId, secretsUserRole)
-  scope: vault
-  properties: {
-    principalId: readerPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUserRole)
   }
 }
 

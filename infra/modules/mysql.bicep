@@ -1,5 +1,9 @@
-// Azure Database for MySQL Flexible Server: TLS required, Entra ID sign-in only (the apps use
-// their managed identity's token as the password; people use their Entra account).
+// Azure Database for MySQL Flexible Server: private access only (VNet integration in its own
+// delegated subnet, no public endpoint, no firewall rule), TLS required, Entra ID sign-in only.
+// Each app signs in as its own identity with SELECT/INSERT/UPDATE/DELETE; only the migrator may
+// change the schema (infra/mysql/grants.sql.tmpl, applied once by an Entra admin).
+// Private access is chosen when a server is created; an existing public server is moved by
+// restoring it into the subnet (docs/deploy.md, "Coming from the public server").
 param prefix string
 param location string
 param tags object
@@ -9,6 +13,10 @@ param adminName string
 param bootstrapPassword string
 @description('User-assigned identity the server uses to resolve Entra principals.')
 param serverIdentityId string
+@description('Subnet delegated to Microsoft.DBforMySQL/flexibleServers.')
+param delegatedSubnetId string
+@description('Private DNS zone (*.mysql.database.azure.com) linked to the virtual network.')
+param privateDnsZoneId string
 
 param skuName string = 'Standard_B2s'
 param skuTier string = 'Burstable'
@@ -17,7 +25,6 @@ resource server 'Microsoft.DBforMySQL/flexibleServers@2023-12-30' = {
   name: '${prefix}-mysql'
   location: location
   tags: tags
-  // checkov:skip=CKV_AZURE_53: the Function Apps are not VNet-integrated, so MySQL is reached on its public endpoint; TLS is required, sign-in is Entra-only and the firewall admits Azure sources only.
   // checkov:skip=CKV_AZURE_94: geo-redundant backup is on (properties.backup.geoRedundantBackup below); checkov 3.3 looks for 'Backup' with a capital B and misses it.
   // checkov:skip=CKV_AZURE_96: infrastructure double encryption is a Single Server option; Flexible Server encrypts storage at rest by default.
   sku: { name: skuName, tier: skuTier }
@@ -35,7 +42,12 @@ resource server 'Microsoft.DBforMySQL/flexibleServers@2023-12-30' = {
       backupRetentionDays: 14
       geoRedundantBackup: 'Enabled'
     }
-    network: { publicNetworkAccess: 'Enabled' }
+    // Reachable only from the virtual network: the apps (VNet integration) and the deploy agent.
+    network: {
+      delegatedSubnetResourceId: delegatedSubnetId
+      privateDnsZoneResourceId: privateDnsZoneId
+      publicNetworkAccess: 'Disabled'
+    }
   }
 }
 
@@ -76,14 +88,6 @@ resource database 'Microsoft.DBforMySQL/flexibleServers/databases@2023-12-30' = 
   parent: server
   name: 'budget'
   properties: { charset: 'utf8mb4', collation: 'utf8mb4_0900_ai_ci' }
-}
-
-// The apps reach MySQL over its public endpoint from App Service's outbound addresses; this rule
-// admits Azure-internal sources only (0.0.0.0 is Azure's convention for that), never the Internet.
-resource azureServices 'Microsoft.DBforMySQL/flexibleServers/firewallRules@2023-12-30' = {
-  parent: server
-  name: 'AllowAzureServices'
-  properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }
 }
 
 output fqdn string = server.properties.fullyQualifiedDomainName

@@ -11,11 +11,17 @@ export function h(tag, props = {}, ...children) {
     else if (key in el && typeof value !== "string") el[key] = value; // hidden, disabled, checked, value
     else el.setAttribute(key, value === true ? "" : String(value));
   }
-  append(el, children);
+  appendAll(el, children);
   return el;
 }
 
-function append(el, children) {
+/** Append children to an element, skipping null, undefined and false (el.append would write "null"). */
+export function append(el, ...children) {
+  appendAll(el, children);
+  return el;
+}
+
+function appendAll(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
@@ -25,7 +31,7 @@ function append(el, children) {
 /** Replace an element's content. */
 export function fill(el, ...children) {
   el.replaceChildren();
-  append(el, children);
+  appendAll(el, children);
   return el;
 }
 

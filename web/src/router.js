@@ -22,8 +22,11 @@ export function takeReturnTo() {
   return wanted?.startsWith("#/") && !wanted.startsWith("#/sign-in") ? wanted : "#/overview";
 }
 
+/** Go to a page; going to the page already shown loads it again (a person pressing "Apply" twice means it). */
 export function navigate(path, params) {
-  location.hash = href(path, params);
+  const target = href(path, params);
+  if (location.hash === target) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = target;
 }
 
 /**

@@ -2,7 +2,7 @@
 // The API decides: a token without the role gets 403, shown here as a refusal, whatever the page thinks.
 import { freshness } from "../components/freshness.js";
 import { monthPicker } from "../components/month-picker.js";
-import { card, currentMonth, empty, failure, fill, h, isMonth, money, table, when } from "../dom.js";
+import { append, card, currentMonth, empty, failure, fill, h, isMonth, money, table, when } from "../dom.js";
 import { navigate } from "../router.js";
 
 function summary(data) {
@@ -38,7 +38,7 @@ export async function render(main, { app, params, signal }) {
   const cards = { summary: card(`All users, ${month}`, { wide: true }), active: card("Active users, 12 months"), lag: card("Analytics lag") };
   const refusal = h("div", { role: "alert" });
   const grid = h("div", { class: "grid" }, Object.values(cards).map((c) => c.section));
-  main.append(h("div", { class: "page-head" }, h("h1", {}, "Administration"), monthPicker(month, (m) => navigate("/admin", { month: m }))), refusal, grid);
+  append(main, h("div", { class: "page-head" }, h("h1", {}, "Administration"), monthPicker(month, (m) => navigate("/admin", { month: m }))), refusal, grid);
 
   const load = async (body, path, params, show) => {
     try {

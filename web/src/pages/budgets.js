@@ -2,7 +2,7 @@
 import { budgetList } from "../components/budget-bars.js";
 import { freshness } from "../components/freshness.js";
 import { monthPicker } from "../components/month-picker.js";
-import { card, currentMonth, failure, fill, h, isMonth, money, sameAmount, table } from "../dom.js";
+import { append, card, currentMonth, failure, fill, h, isMonth, money, sameAmount, table } from "../dom.js";
 import { busy, field, say, showError, statusLine, values } from "../forms.js";
 import { follow, outcomeText, until } from "../operations.js";
 import { navigate } from "../router.js";
@@ -64,7 +64,7 @@ export async function render(main, { app, params, signal }) {
     }
   });
 
-  main.append(
+  append(main, 
     h("div", { class: "page-head" }, h("h1", {}, "Budgets"), monthPicker(month, (m) => navigate("/budgets", { month: m }))),
     h("section", { class: "card", "aria-label": "Set a monthly budget" }, h("h2", {}, "Set a monthly budget"), h("p", { class: "hint" }, "A limit per category and currency; alerts fire at 80% and 100%."), form, line),
     status.section,

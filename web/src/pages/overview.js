@@ -6,7 +6,7 @@ import { freshness } from "../components/freshness.js";
 import { monthPicker } from "../components/month-picker.js";
 import { describe, signedAmount } from "../components/transaction-row.js";
 import { trendChart, trendCurrencies } from "../components/trend-chart.js";
-import { card, currentMonth, empty, failure, fill, h, isMonth, money, monthRange, percent, table, uid } from "../dom.js";
+import { append, card, currentMonth, empty, failure, fill, h, isMonth, money, monthRange, percent, table, uid } from "../dom.js";
 import { href, navigate } from "../router.js";
 
 /** Run one section's loader; a failure shows in that section only. */
@@ -105,7 +105,7 @@ export async function render(main, { app, params, signal, onCleanup }) {
     categories: card("Categories", { span: 2 }),
     top: card("Largest expenses"),
   };
-  main.append(
+  append(main, 
     h("div", { class: "page-head" }, h("h1", {}, "Overview"), monthPicker(month, (m) => navigate("/overview", { month: m }))),
     fresh,
     h("div", { class: "grid" }, Object.values(cards).map((c) => c.section)),

@@ -1,12 +1,12 @@
 // Sign-in: the development issuer's form locally, "Sign in with Microsoft" (MSAL.js) in Azure.
-import { h } from "../dom.js";
+import { append, h } from "../dom.js";
 import { busy, field, say, showError, statusLine, values } from "../forms.js";
 import { takeReturnTo } from "../router.js";
 
 export async function render(main, { app }) {
   const { config, session } = app;
   const notice = session.takeNotice();
-  main.append(h("h1", {}, "Sign in"), notice ? h("p", { class: "notice", role: "status" }, notice) : null);
+  append(main, h("h1", {}, "Sign in"), notice ? h("p", { class: "notice", role: "status" }, notice) : null);
 
   if (config.dev_sign_in) {
     const line = statusLine();
@@ -31,7 +31,7 @@ export async function render(main, { app }) {
         showError(form, line, error);
       }
     });
-    main.append(form);
+    append(main, form);
   }
 
   if (config.entra) {
@@ -47,11 +47,11 @@ export async function render(main, { app }) {
         say(line, error.message, "error");
       }
     });
-    main.append(h("div", { class: "stack narrow" }, button, line));
+    append(main, h("div", { class: "stack narrow" }, button, line));
   }
 
   if (!config.dev_sign_in && !config.entra) {
-    main.append(h("p", { class: "error", role: "alert" }, "Sign-in is not configured on this server: set Entra ID's authority, client id and scope."));
+    append(main, h("p", { class: "error", role: "alert" }, "Sign-in is not configured on this server: set Entra ID's authority, client id and scope."));
   }
   main.querySelector("input, button")?.focus();
 }

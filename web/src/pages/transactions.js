@@ -2,7 +2,7 @@
 import { freshness } from "../components/freshness.js";
 import { changes, transactionForm } from "../components/transaction-form.js";
 import { describe, signedAmount } from "../components/transaction-row.js";
-import { empty, failure, fill, h } from "../dom.js";
+import { append, empty, failure, fill, h } from "../dom.js";
 import { busy, field, say, showError, statusLine, values } from "../forms.js";
 import { follow, outcomeText, until } from "../operations.js";
 import { navigate } from "../router.js";
@@ -146,7 +146,7 @@ export async function render(main, { app, params, signal }) {
   }
 
   more.addEventListener("click", () => load(true));
-  main.append(
+  append(main, 
     h("h1", {}, "Transactions"),
     h("section", { class: "card", "aria-label": "Add or edit" }, editor.heading, editor.form, line),
     h("section", { class: "card", "aria-label": "Find" }, h("h2", {}, "Find"), filtersForm(filters)),

@@ -55,7 +55,12 @@ def _account(statement: ET.Element) -> str:
 def _lines(data: bytes) -> list[int]:
     """The line of each <STMTTRN> in file order, as ofxtools meets them."""
     newline = b"\n" if b"\n" in data else b"\r"
-    return [data.count(newline, 0, match.start()) + 1 for match in _STMTTRN.finditer(data)]
+    lines, line, counted = [], 1, 0
+    for match in _STMTTRN.finditer(data):  # counting on from the previous match keeps a large file linear
+        line += data.count(newline, counted, match.start())
+        counted = match.start()
+        lines.append(line)
+    return lines
 
 
 def _row(line: int, trn: ET.Element, currency: str | None) -> ParsedRow | RowError:

@@ -63,7 +63,7 @@ def _find_header(text: str, options: CsvOptions) -> tuple[str, int, dict[str, in
     """Delimiter, header line, role -> column, and the header's width."""
     given = options.delimiter
     if given is not None and given.lower() not in _DELIMITERS:
-        raise UnreadableFile(f"delimiter {given!r} must be ',', ';' or tab")
+        raise UnreadableFile(f"delimiter {given!r} must be ',', ';', '|' or tab")
     delimiters = [_DELIMITERS[given.lower()]] if given is not None else [";", "\t", ","]
     head = "".join(islice(io.StringIO(text, newline=""), HEADER_SEARCH))
     best: tuple[str, int, dict[str, int], int] | None = None

@@ -1,12 +1,10 @@
-"""The Azure Functions app: one blueprint per service; BudgetServices picks the ones this app hosts."""
+"""The Azure Functions app, as the host indexes it: everything wired to one composition root (functions/app.py).
 
-import azure.functions as func
+Nothing connects until first used, so the host can index this module without reaching a broker or a database.
+"""
 
-from functions import analyzer, platform, processor, receiver, storage
-from shared.settings import enabled_services
+from functions.app import build
+from shared.bootstrap import Root
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-app.register_functions(platform.bp)
-for name, service in {"receiver": receiver, "storage": storage, "processor": processor, "analyzer": analyzer}.items():
-    if name in enabled_services():
-        app.register_functions(service.bp)
+root = Root()
+api, app = build(root)

@@ -11,7 +11,6 @@ produce->consume here. What is left is the query itself, the token check and the
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import sqlite3
 import tempfile
@@ -94,14 +93,16 @@ def query_latency(path: Path, users: list[str], rng: random.Random, calls: int =
     return p95(samples)
 
 
-def _environment(broker, state: Path, store: Path):
-    """Settings for the bench's own broker and store; returns the token issuer they trust."""
+def _settings(broker, state: Path, store: Path):
+    """Settings for the bench's own broker and store, and the token issuer they trust."""
     from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
 
     run = uuid.uuid4().hex[:8]
+    from shared.settings import Settings
+
     issuer = DevIssuer(state / "dev-issuer").ensure()
-    os.environ.update(
-        {
+    settings = Settings(
+        **{
             "KafkaBrokerList": broker.bootstrap,
             "TransactionsTopic": f"bench-transactions-{run}",
             "DeadLetterTopic": f"bench-transactions-{run}.dlt",
@@ -116,7 +117,7 @@ def _environment(broker, state: Path, store: Path):
             "AnalyticsStorePath": str(store),
         }
     )
-    return issuer
+    return settings, issuer
 
 
 def raw_round_trip(settings, rounds: int) -> float:
@@ -153,13 +154,16 @@ def query_round_trip(settings, token: str, rounds: int) -> float:
     from cli.query_client import QueryClient
     from cli.runner.index import index
     from cli.runner.triggers import KafkaTriggerLoop
-    from function_app import app
+    from functions.app import build
     from shared.adapters.kafka.admin import ensure_topics
+    from shared.bootstrap import Root
 
     ensure_topics(settings)
     stop = threading.Event()
+    root = Root(settings)
+    _, app = build(root)
     fn = next(f for f in index(app) if f.name == "answer_queries")
-    loop = KafkaTriggerLoop(fn, stop, max_batch=64)  # the Kafka extension's default batch size
+    loop = KafkaTriggerLoop(fn, stop, settings, max_batch=64)  # the Kafka extension's default batch size
     loop.start()
     client = QueryClient(settings, client_id="bench")
     try:
@@ -178,12 +182,11 @@ def query_round_trip(settings, token: str, rounds: int) -> float:
         client.close()
         stop.set()
         loop.join(10)
+        root.close()
 
 
 def run(results: dict) -> None:
     from local_kafka.tansu import TansuBroker
-    from shared import bootstrap
-    from shared.settings import get_settings
 
     rng = random.Random(4)
     with tempfile.TemporaryDirectory(prefix="bench-analyzer-") as tmp:
@@ -196,11 +199,8 @@ def run(results: dict) -> None:
         print(f"analyzer_p95_ms (monthly-summary, category-breakdown): {results['analyzer_p95_ms']}")
 
         broker = TansuBroker(log_path=state / "tansu.log").start()
-        saved = dict(os.environ)
         try:
-            issuer = _environment(broker, state, store)
-            bootstrap.reset()
-            settings = get_settings()
+            settings, issuer = _settings(broker, state, store)
             rounds = 60
             query = query_round_trip(settings, issuer.token(users[1]), rounds)
             raw = raw_round_trip(settings, rounds * 3)
@@ -210,9 +210,6 @@ def run(results: dict) -> None:
             print(f"query round trip p95 {query:.1f} ms, bare produce->consume p95 {raw:.1f} ms")
             print(f"query_roundtrip_vs_raw: {results['query_roundtrip_vs_raw']}")
         finally:
-            bootstrap.reset()
-            os.environ.clear()
-            os.environ.update(saved)
             broker.stop()
 
 

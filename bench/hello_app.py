@@ -1,17 +1,16 @@
-"""The baseline function app: one hello-world POST function, served by the same runner and server."""
+"""The baseline app: one hello-world POST endpoint on FastAPI, served by the same server and worker settings."""
 
-import azure.functions as func
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-
-
-@app.route(route="hello", methods=["POST"])
-async def hello(req: func.HttpRequest) -> func.HttpResponse:
-    req.get_body()
-    return func.HttpResponse(b'{"status":"accepted"}', status_code=202, mimetype="application/json")
+app = FastAPI()
 
 
-def create():
-    from cli.runner.http import FunctionsAsgi
+@app.post("/api/hello", status_code=202)
+async def hello(request: Request) -> Response:
+    await request.body()
+    return Response(b'{"status":"accepted"}', status_code=202, media_type="application/json")
 
-    return FunctionsAsgi(app)
+
+def create() -> FastAPI:
+    return app

@@ -70,11 +70,11 @@ def token(
 def migrate() -> None:
     """Bring the database named by DATABASE_URL to the newest schema."""
     _logging()
+    from cli.runner.localenv import local_settings
     from shared.adapters.mysql.engine import build_engine, describe
     from shared.adapters.mysql.migrate import migrate as _migrate
-    from shared.settings import get_settings
 
-    engine = build_engine(get_settings())
+    engine = build_engine(local_settings())
     _migrate(engine)
     typer.echo(f"schema at head: {describe(engine)}")
 
@@ -100,10 +100,6 @@ def dev_deps() -> None:
 
 def main() -> None:
     from cli.commands import process, query
-    from cli.runner.localenv import apply_client_defaults
-
-    if sys.argv[1:2] not in (["run"], ["serve"]):
-        apply_client_defaults()  # unset settings mean the local stack, as for `budget run`
 
     process.register(app)
     query.register(app)

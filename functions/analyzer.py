@@ -1,74 +1,24 @@
-"""Analyzer: answers queries over Kafka (request/reply) and HTTP from the analytics store (issue 4)."""
+"""Analyzer: reports over HTTP (one route per report), and over Kafka request/reply; budget alerts (Kafka)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import azure.functions as func
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
-from functions._http import Problem, authenticate, endpoint, json_response
-from functions._openapi import operation
+from functions.deps import AnalyzerDep, Caller
+from functions.errors import JsonResponse
 from functions.kafka import batch_trigger, inbound
-from shared import bootstrap
-from shared.adapters.analytics.snapshot import store_path
-from shared.services import queries
-from shared.services.alerts import AlertState, raise_alerts
-from shared.services.analyzer import answer_messages
+from shared.bootstrap import Root
+from shared.services.queries import REGISTRY, Query
 
-bp = func.Blueprint()
+router = APIRouter(prefix="/api")
 
 
-def _source_head(watermark: int) -> queries.SourceHead:
-    """MySQL's position, for the `lag` query only: the engine is built on first use."""
-    from shared.adapters.mysql.source import source_head
-
-    return source_head(bootstrap.store().engine)(watermark)
-
-
-# -- over Kafka -----------------------------------------------------------------------------------------
-
-
-@bp.function_name("answer_queries")
-@batch_trigger(bp, arg_name="requests", topic="%QueriesTopic%", consumer_group="%AnalyzerConsumerGroup%")
-def answer_queries(requests: list[func.KafkaEvent]) -> None:
-    """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed)."""
-    s = bootstrap.settings()
-    replies = answer_messages(
-        [inbound(e) for e in requests],
-        verifier=bootstrap.verifier(),
-        results_topic=s.results_topic,
-        store_path=str(store_path(s)),
-        source_head=_source_head,
-    )
-    bootstrap.publisher().publish_blocking(replies)
-
-
-# -- budget alerts --------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=2)
-def _alert_state(path: str) -> AlertState:
-    return AlertState(path)
-
-
-@bp.function_name("budget_alerts")
-@batch_trigger(bp, arg_name="events", topic="%TransactionsTopic%", consumer_group="%AlertsConsumerGroup%")
-def budget_alerts(events: list[func.KafkaEvent]) -> None:
-    """Alerts are recorded with the state and acknowledged by the broker before this returns; failures retry."""
-    s = bootstrap.settings()
-    raise_alerts(
-        [inbound(e) for e in events],
-        state=_alert_state(s.alerts_state_path),
-        publisher=bootstrap.publisher(),
-        topic=s.alerts_topic,
-    )
-
-
-# -- over HTTP ------------------------------------------------------------------------------------------
-
-
-def _query_parameters(query: queries.Query) -> list[dict[str, Any]]:
+def _parameters(query: Query) -> list[dict[str, Any]]:
+    """The report's params model as OpenAPI query parameters (the model validates them, not the router)."""
     schema = query.params.model_json_schema()
     required = set(schema.get("required", []))
     out = []
@@ -81,40 +31,52 @@ def _query_parameters(query: queries.Query) -> list[dict[str, Any]]:
     return out
 
 
-def _route(query: queries.Query) -> None:
-    """One GET function per query, so each appears in the OpenAPI document with its own parameters."""
+def _route(query: Query) -> None:
+    """One GET route per report, so each is documented with its own parameters."""
     prefix = "admin" if query.admin_only else "reports"
-    responses = {200: "The answer and how fresh it is", 404: "Unknown query", 422: "Invalid parameters"}
-    responses[503] = "The analytics store is not built yet"
+    responses: dict[int | str, dict[str, Any]] = {
+        404: {"description": "Unknown query"},
+        422: {"description": "Invalid parameters"},
+        503: {"description": "The analytics store is not built yet"},
+    }
     if query.admin_only:
-        responses[403] = "The token lacks the admin app role"
+        responses[403] = {"description": "The token lacks the admin app role"}
 
-    def handler(req: func.HttpRequest) -> func.HttpResponse:
-        user = authenticate(req)
-        try:
-            body = queries.answer(
-                query.name,
-                dict(req.params),
-                user_id=user.user_id,
-                is_admin=user.is_admin,
-                store_path=str(store_path(bootstrap.settings())),
-                source_head=_source_head,
-            )
-        except queries.QueryError as exc:
-            raise Problem(exc.status, exc.detail, **({"errors": exc.errors} if exc.errors else {})) from None
-        return json_response(200, body)
+    async def report(request: Request, caller: Caller, analyzer: AnalyzerDep) -> JsonResponse:
+        params = dict(request.query_params)
+        return JsonResponse(await run_in_threadpool(analyzer.answer, query.name, params, caller))
 
-    name = f"{prefix}_{query.name.replace('-', '_')}"
-    handler.__name__ = handler.__qualname__ = name
-    described = operation(
-        query.summary + (" (administrators)" if query.admin_only else ""),
-        tag="admin" if query.admin_only else "reports",
-        query=_query_parameters(query),
+    router.add_api_route(
+        f"/{prefix}/{query.name}",
+        report,
+        methods=["GET"],
+        tags=[prefix],
+        summary=query.summary + (" (administrators)" if query.admin_only else ""),
+        response_description="The answer and how fresh it is",
         responses=responses,
-    )(endpoint(handler))
-    routed = bp.route(route=f"{prefix}/{query.name}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-    bp.function_name(name)(routed(described))
+        operation_id=f"{prefix}_{query.name.replace('-', '_')}",
+        openapi_extra={"parameters": _parameters(query)},
+    )
 
 
-for _query in queries.REGISTRY.values():
+for _query in REGISTRY.values():
     _route(_query)
+
+
+def triggers(root: Root) -> func.Blueprint:
+    bp = func.Blueprint()
+    s = root.settings
+
+    @bp.function_name("answer_queries")
+    @batch_trigger(bp, s, arg_name="requests", topic="%QueriesTopic%", group="%AnalyzerConsumerGroup%")
+    def answer_queries(requests: list[func.KafkaEvent]) -> None:
+        """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed)."""
+        root.analyzer.answer_requests([inbound(e) for e in requests])
+
+    @bp.function_name("budget_alerts")
+    @batch_trigger(bp, s, arg_name="events", topic="%TransactionsTopic%", group="%AlertsConsumerGroup%")
+    def budget_alerts(events: list[func.KafkaEvent]) -> None:
+        """Alerts are recorded with the state and acknowledged by the broker before this returns; failures retry."""
+        root.alerts.raise_alerts([inbound(e) for e in events])
+
+    return bp

@@ -9,18 +9,22 @@ import azure.functions as func
 import orjson
 
 from shared.adapters.kafka.messages import InboundMessage
-from shared.settings import kafka_transport
+from shared.settings import Settings
 
 
-def trigger_security() -> dict[str, Any]:
-    """Trigger arguments for the transport: none locally, SASL_SSL with setting names for Event Hubs."""
-    protocol, mechanism = kafka_transport()
-    if protocol != "SASL_SSL":
+def trigger_security(settings: Settings) -> dict[str, Any]:
+    """Trigger arguments for the transport: none locally, SASL_SSL with setting names for Event Hubs.
+
+    The Functions Kafka extension cannot sign in with a managed identity, so a trigger always uses PLAIN with
+    `$ConnectionString` and a connection string whose policy may only listen on the app's own event hubs
+    (KafkaUsername/KafkaPassword name those settings, a Key Vault reference in Azure); the app's own producers
+    may still use OAUTHBEARER with the managed identity (KafkaSaslMechanism).
+    """
+    if settings.kafka_security_protocol != "SASL_SSL":
         return {}
-    # Event Hubs: username "$ConnectionString", password the connection string (a Key Vault reference).
     return {
         "protocol": "SASLSSL",
-        "authentication_mode": mechanism,
+        "authentication_mode": "PLAIN",
         "username": "KafkaUsername",
         "password": "KafkaPassword",
     }
@@ -36,18 +40,21 @@ RETRY_UNTIL_DONE = {
 }
 
 
-def batch_trigger(bp: func.Blueprint, *, arg_name: str, topic: str, consumer_group: str):
-    """The Kafka trigger every consumer here uses: batches of string events, retried until done."""
+def batch_trigger(bp: func.Blueprint, settings: Settings, *, arg_name: str, topic: str, group: str):
+    """The Kafka trigger every consumer here uses: batches of string events, retried until done.
+
+    `topic` and `group` name app settings (`%TransactionsTopic%`): the host resolves them, as the runner does.
+    """
 
     def decorate(fn):
         fn = bp.kafka_trigger(
             arg_name=arg_name,
             topic=topic,
             broker_list="KafkaBrokerList",
-            consumer_group=consumer_group,
+            consumer_group=group,
             cardinality="MANY",
             data_type="string",
-            **trigger_security(),
+            **trigger_security(settings),
         )(fn)
         return bp.retry(**RETRY_UNTIL_DONE)(fn)
 

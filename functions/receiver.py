@@ -1,156 +1,149 @@
-"""Receiver: validates transactions and budgets, publishes them, answers 202 once the broker has them."""
+"""Receiver: HTTP writes. Each route validates, hands the event to the broker, and answers 202 once it has it."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
-import azure.functions as func
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
 
-from functions._http import (
-    BATCH_BODY_LIMIT,
-    SINGLE_BODY_LIMIT,
-    Problem,
-    authenticate,
-    endpoint,
-    json_response,
-    read_json,
+from functions.bodies import JsonRoute, body_limit
+from functions.deps import Caller, ReceiverDep
+from functions.errors import JsonResponse
+from shared.domain.transactions import (
+    CATEGORY_SCHEMA,
+    MONTH_SCHEMA,
+    BudgetLimit,
+    NewBatch,
+    NewTransaction,
+    TransactionChanges,
 )
-from functions._openapi import operation
-from shared import bootstrap
-from shared.api_schema import (
-    ACCEPTED,
-    ACCEPTED_BATCH,
-    ACCEPTED_BUDGET,
-    ACCEPTED_CHANGE,
-    BUDGET_BODY,
-    CATEGORY,
-    CHANGES_BODY,
-    MONTH,
-    NEW_BATCH_BODY,
-    NEW_TRANSACTION_BODY,
-    TRANSACTION_ID,
-)
-from shared.services import receiver as ingest
+from shared.problems import Problem
 
-bp = func.Blueprint()
+SINGLE_BODY_LIMIT = 64 * 1024
+BATCH_BODY_LIMIT = 2 * 1024 * 1024
+_ACCEPTED = "Accepted: the broker has the event"
+_UNAVAILABLE = {503: {"description": "The broker did not confirm in time: retry with the same id"}}
+
+router = APIRouter(prefix="/api", route_class=JsonRoute, strict_content_type=False)
 
 
-def _transaction_id(req: func.HttpRequest) -> uuid.UUID:
+class Accepted(BaseModel):
+    id: uuid.UUID
+    status: Literal["accepted"]
+
+
+class AcceptedBatch(BaseModel):
+    ids: list[uuid.UUID]
+    status: Literal["accepted"]
+
+
+class AcceptedChange(Accepted):
+    version: int
+
+
+class AcceptedBudget(BaseModel):
+    category: str
+    month: str
+    amount: str
+    currency: str
+    status: Literal["accepted"]
+
+
+TransactionId = Annotated[str, Path(json_schema_extra={"format": "uuid"}, description="The transaction's id")]
+
+
+def _transaction_id(raw: str) -> uuid.UUID:
     try:
-        return uuid.UUID(req.route_params["id"])
-    except (KeyError, ValueError):
+        return uuid.UUID(raw)
+    except ValueError:
         raise Problem(404, "No such transaction: ids are UUIDs.") from None
 
 
-async def _publish(events) -> None:
-    await ingest.publish(events, publisher=bootstrap.publisher(), topic=bootstrap.settings().transactions_topic)
-
-
-@bp.function_name("record_transaction")
-@bp.route(route="transactions", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@operation(
-    "Record one transaction",
-    tag="transactions",
-    request=NEW_TRANSACTION_BODY,
-    responses={202: ("Accepted: the broker has the event", ACCEPTED), 422: "Invalid fields", 503: "Broker unavailable"},
+@router.post(
+    "/transactions",
+    tags=["transactions"],
+    summary="Record one transaction",
+    status_code=202,
+    response_model=Accepted,
+    response_description=_ACCEPTED,
+    responses=_UNAVAILABLE,
+    operation_id="record_transaction",
+    openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
-@endpoint
-async def record_transaction(req: func.HttpRequest) -> func.HttpResponse:
-    user = authenticate(req)
-    event = ingest.created(user.user_id, read_json(req, limit=SINGLE_BODY_LIMIT))
-    await _publish([event])
+async def record_transaction(transaction: NewTransaction, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
+    event = await receiver.record(caller.user_id, transaction)
     tid = str(event.transaction.id)
-    return json_response(202, {"id": tid, "status": "accepted"}, {"Location": f"/api/transactions/{tid}"})
+    return JsonResponse({"id": tid, "status": "accepted"}, 202, {"Location": f"/api/transactions/{tid}"})
 
 
-@bp.function_name("record_transaction_batch")
-@bp.route(route="transactions/batch", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@operation(
-    "Record up to 1,000 transactions; one invalid item refuses the batch",
-    tag="transactions",
-    request=NEW_BATCH_BODY,
-    responses={
-        202: ("Accepted: the broker has every event", ACCEPTED_BATCH),
-        422: "Invalid items, listed by index",
-        503: "Broker unavailable",
-    },
+@router.post(
+    "/transactions/batch",
+    tags=["transactions"],
+    summary="Record up to 1,000 transactions; one invalid item refuses the batch",
+    status_code=202,
+    response_model=AcceptedBatch,
+    response_description="Accepted: the broker has every event",
+    responses=_UNAVAILABLE,
+    operation_id="record_transaction_batch",
+    openapi_extra=body_limit(BATCH_BODY_LIMIT),
 )
-@endpoint
-async def record_transaction_batch(req: func.HttpRequest) -> func.HttpResponse:
-    user = authenticate(req)
-    try:
-        events = ingest.created_batch(user.user_id, read_json(req, limit=BATCH_BODY_LIMIT))
-    except ingest.BatchInvalid as exc:
-        raise Problem(422, str(exc), errors=exc.errors) from None
-    await _publish(events)
-    return json_response(202, {"ids": [str(e.transaction.id) for e in events], "status": "accepted"})
+async def record_transaction_batch(batch: NewBatch, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
+    events = await receiver.record_batch(caller.user_id, batch.transactions)
+    return JsonResponse({"ids": [str(e.transaction.id) for e in events], "status": "accepted"}, 202)
 
 
-@bp.function_name("correct_transaction")
-@bp.route(route="transactions/{id}", methods=["PATCH"], auth_level=func.AuthLevel.ANONYMOUS)
-@operation(
-    "Correct fields of a transaction",
-    tag="transactions",
-    request=CHANGES_BODY,
-    path={"id": TRANSACTION_ID},
-    responses={
-        202: ("Accepted: the correction is on its way", ACCEPTED_CHANGE),
-        404: "The id is not a UUID",
-        422: "Invalid fields",
-        503: "Broker unavailable",
-    },
+@router.patch(
+    "/transactions/{id}",
+    tags=["transactions"],
+    summary="Correct fields of a transaction",
+    status_code=202,
+    response_model=AcceptedChange,
+    response_description="Accepted: the correction is on its way",
+    responses={404: {"description": "The id is not a UUID"}, **_UNAVAILABLE},
+    operation_id="correct_transaction",
+    openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
-@endpoint
-async def correct_transaction(req: func.HttpRequest) -> func.HttpResponse:
-    user = authenticate(req)
-    tid = _transaction_id(req)
-    event = ingest.updated(user.user_id, tid, read_json(req, limit=SINGLE_BODY_LIMIT))
-    await _publish([event])
-    return json_response(202, {"id": str(tid), "status": "accepted", "version": event.version})
+async def correct_transaction(
+    id: TransactionId, changes: TransactionChanges, caller: Caller, receiver: ReceiverDep
+) -> JsonResponse:
+    event = await receiver.correct(caller.user_id, _transaction_id(id), changes)
+    return JsonResponse({"id": str(event.transaction_id), "status": "accepted", "version": event.version}, 202)
 
 
-@bp.function_name("delete_transaction")
-@bp.route(route="transactions/{id}", methods=["DELETE"], auth_level=func.AuthLevel.ANONYMOUS)
-@operation(
-    "Delete a transaction",
-    tag="transactions",
-    path={"id": TRANSACTION_ID},
-    responses={
-        202: ("Accepted: the deletion is on its way", ACCEPTED_CHANGE),
-        404: "The id is not a UUID",
-        503: "Broker unavailable",
-    },
+@router.delete(
+    "/transactions/{id}",
+    tags=["transactions"],
+    summary="Delete a transaction",
+    status_code=202,
+    response_model=AcceptedChange,
+    response_description="Accepted: the deletion is on its way",
+    responses={404: {"description": "The id is not a UUID"}, **_UNAVAILABLE},
+    operation_id="delete_transaction",
 )
-@endpoint
-async def delete_transaction(req: func.HttpRequest) -> func.HttpResponse:
-    user = authenticate(req)
-    tid = _transaction_id(req)
-    event = ingest.deleted(user.user_id, tid)
-    await _publish([event])
-    return json_response(202, {"id": str(tid), "status": "accepted", "version": event.version})
+async def delete_transaction(id: TransactionId, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
+    event = await receiver.delete(caller.user_id, _transaction_id(id))
+    return JsonResponse({"id": str(event.transaction_id), "status": "accepted", "version": event.version}, 202)
 
 
-@bp.function_name("set_budget")
-@bp.route(route="budgets/{category}/{month}", methods=["PUT"], auth_level=func.AuthLevel.ANONYMOUS)
-@operation(
-    "Set the monthly spending limit of a category",
-    tag="budgets",
-    request=BUDGET_BODY,
-    path={"category": CATEGORY, "month": MONTH},
-    responses={
-        202: ("Accepted: the budget is on its way", ACCEPTED_BUDGET),
-        422: "Invalid fields",
-        503: "Broker unavailable",
-    },
+@router.put(
+    "/budgets/{category}/{month}",
+    tags=["budgets"],
+    summary="Set the monthly spending limit of a category",
+    status_code=202,
+    response_model=AcceptedBudget,
+    response_description="Accepted: the budget is on its way",
+    responses=_UNAVAILABLE,
+    operation_id="set_budget",
+    openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
-@endpoint
-async def set_budget(req: func.HttpRequest) -> func.HttpResponse:
-    user = authenticate(req)
-    event = ingest.budget_set(
-        user.user_id,
-        req.route_params.get("category", ""),
-        req.route_params.get("month", ""),
-        read_json(req, limit=SINGLE_BODY_LIMIT),
-    )
-    await _publish([event])
-    return json_response(202, {**event.budget.to_json(), "status": "accepted"})
+async def set_budget(
+    category: Annotated[str, Path(json_schema_extra=CATEGORY_SCHEMA)],
+    month: Annotated[str, Path(json_schema_extra=MONTH_SCHEMA)],
+    limit: BudgetLimit,
+    caller: Caller,
+    receiver: ReceiverDep,
+) -> JsonResponse:
+    event = await receiver.set_budget(caller.user_id, category, month, limit)
+    return JsonResponse({**event.budget.to_json(), "status": "accepted"}, 202)

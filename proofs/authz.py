@@ -188,13 +188,12 @@ def render(cells: list[Cell]) -> str:
 
 def main() -> int:
     from proofs.stack import local_stack, sync_analytics
-    from shared.settings import get_settings
 
     functions = ("store_transactions", "answer_queries")
     with local_stack(kafka_functions=functions) as (infra, server), httpx.Client(base_url=server.base_url) as http:
         world = seed_world(http, infra.issuer)
-        sync_analytics()
-        kafka = QueryClient(get_settings(), client_id=f"authz-{uuid.uuid4().hex[:8]}")
+        sync_analytics(server)
+        kafka = QueryClient(server.root.settings, client_id=f"authz-{uuid.uuid4().hex[:8]}")
         try:
             cells = run_matrix(http, kafka, infra.issuer, world)
         finally:

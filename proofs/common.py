@@ -134,7 +134,7 @@ class Stack:
 
     def prepare(self) -> None:
         """Schema at head and topics present, as `budget run` does before any function runs."""
-        code = "from cli.runner.stack import prepare; prepare()"
+        code = "from cli.runner.stack import prepare; from shared.settings import Settings; prepare(Settings())"
         subprocess.run([sys.executable, "-c", code], env=self.env("receiver,storage"), check=True, cwd=_ROOT)
 
     def _spawn(self, args: list[str], services: str, log_name: str) -> subprocess.Popen:

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     from proofs.stack import local_stack, sync_analytics
 
     with local_stack() as (infra, server):
-        sync_analytics()  # the reports answer from the analytics store: build it, as the processor would
+        sync_analytics(server)  # the reports answer from the analytics store: build it, as the processor would
         # A user of its own: whatever the fuzzer records stays out of everyone else's rows.
         fuzzer = f"fuzzer-{uuid.uuid4().hex[:8]}"
         tokens = {"token": infra.issuer.token(fuzzer), "admin_token": infra.issuer.token(fuzzer, admin=True)}

@@ -286,14 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from proofs.stack import local_stack, sync_analytics
-    from shared import bootstrap
 
     functions = ("store_transactions", "budget_alerts", "answer_queries")
-    with local_stack(kafka_functions=functions) as (infra, _server):
-        sync_analytics()  # queries answer from the analytics store: it must exist
+    with local_stack(kafka_functions=functions) as (infra, server):
+        sync_analytics(server)  # queries answer from the analytics store: it must exist
         engine = infra.direct_engine()
         token = infra.issuer.token(f"poison-asker-{uuid.uuid4().hex[:6]}")
-        report = prove(settings=bootstrap.settings(), engine=engine, token=token, good=args.good, every=args.every)
+        report = prove(settings=server.root.settings, engine=engine, token=token, good=args.good, every=args.every)
         engine.dispose()
     print(report.summary())
     unaccounted = 2 * report.phases[1].poison - sum(report.dead_letters.values()) - sum(report.error_replies.values())

@@ -1,9 +1,7 @@
-"""The one settings object, read from the environment (Azure app settings) once per process."""
+"""The one settings object, read from the environment (Azure app settings); the composition root reads it once."""
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -103,20 +101,7 @@ class Settings(BaseSettings):
     def enabled_services(self) -> tuple[str, ...]:
         return tuple(self.services.split(","))
 
-
-def kafka_transport() -> tuple[str, str]:
-    """Protocol and SASL mechanism alone, for trigger decorators evaluated when the host indexes the app."""
-    protocol = os.environ.get("KafkaSecurityProtocol", "PLAINTEXT")
-    mechanism = os.environ.get("KafkaSaslMechanism", "PLAIN")
-    return protocol, mechanism
-
-
-def enabled_services() -> tuple[str, ...]:
-    """The services this app hosts (BudgetServices), read without requiring the other settings."""
-    return _parse_services(os.environ.get("BudgetServices", ""))
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Read the environment once; tests call `get_settings.cache_clear()` after changing it."""
-    return Settings()  # type: ignore[call-arg]  # required fields come from the environment
+    @property
+    def analytics_read_path(self) -> str:
+        """What the analyzer reads: the published snapshots (AnalyticsSnapshotDir) when set, else the store."""
+        return self.analytics_snapshot_dir or self.analytics_store_path

@@ -1,4 +1,4 @@
-"""`budget process`: the processor's sync on demand, incremental or a full rebuild (issue 3)."""
+"""`budget process`: the processor's sync on demand, incremental or a full rebuild."""
 
 from __future__ import annotations
 
@@ -25,54 +25,47 @@ def process(
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "WARNING"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from shared import bootstrap
+    from cli.runner.localenv import local_settings
+    from shared.bootstrap import Root
 
-    settings = bootstrap.settings()
-    if publish and not settings.analytics_snapshot_dir:
-        raise typer.BadParameter("--publish needs AnalyticsSnapshotDir: the directory snapshots are published to")
-    engine = bootstrap.store().engine
-    path = settings.analytics_store_path
-    if rebuild:
-        typer.echo(_rebuild(engine, path).describe())
-        _publish(settings, force=publish)
-        return
-    from shared.adapters.analytics.sync import sync
+    root = Root(local_settings())
+    try:
+        processor = root.processor
+        if publish and not processor.snapshot_dir:
+            raise typer.BadParameter("--publish needs AnalyticsSnapshotDir: the directory snapshots are published to")
+        if rebuild:
+            typer.echo(_rebuild(processor).describe())
+        else:
+            from shared.adapters.analytics.sync import sync
 
-    result = sync(engine=engine, path=path)
-    typer.echo(f"{path}: {result.describe()}")
-    if result.skipped:
-        raise typer.Exit(75)  # EX_TEMPFAIL: try again when the other run is done
-    _publish(settings, force=publish)
-
-
-def _publish(settings, *, force: bool) -> None:
-    if not settings.analytics_snapshot_dir:
-        return
-    from shared.adapters.analytics.publish import publish_if_due, publish_snapshot
-
-    store, directory = settings.analytics_store_path, settings.analytics_snapshot_dir
-    if force:
-        published = publish_snapshot(store, directory)
-    else:
-        published = publish_if_due(store, directory, min_interval_s=settings.analytics_snapshot_min_interval_s)
-    typer.echo(
-        f"published {published}"
-        if published
-        else f"{directory}: no snapshot due (CURRENT is up to date, or newer than AnalyticsSnapshotMinIntervalS)"
-    )
+            result = sync(engine=root.engine, path=processor.store_path)
+            typer.echo(f"{processor.store_path}: {result.describe()}")
+            if result.skipped:
+                raise typer.Exit(75)  # EX_TEMPFAIL: try again when the other run is done
+        if processor.snapshot_dir:
+            published = processor.publish(force=publish)
+            typer.echo(
+                f"published {published}"
+                if published
+                else f"{processor.snapshot_dir}: no snapshot due (CURRENT is up to date, or newer than "
+                "AnalyticsSnapshotMinIntervalS)"
+            )
+    finally:
+        root.close()
 
 
-def _rebuild(engine, path):
+def _rebuild(processor):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from shared.adapters.analytics.rebuild import rebuild
-
     with Progress(
-        TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        TextColumn("rebuilding {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
     ) as bar:
-        task = bar.add_task(str(path), total=None)
+        task = bar.add_task(str(processor.store_path), total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=max(total, done))
 
-        return rebuild(engine=engine, path=path, progress=advance)
+        return processor.rebuild(progress=advance)

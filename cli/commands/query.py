@@ -1,9 +1,12 @@
-"""`budget query`: ask the analyzer over Kafka or HTTP; both print the same answer (issue 4)."""
+"""`budget query`: ask the analyzer over Kafka or HTTP; both print the same answer.
+
+The answer goes to stdout; an error (problem details, or no answer at all) goes to stderr with exit status 1,
+so `budget query ... > answer.json` never writes an error into the answer file.
+"""
 
 from __future__ import annotations
 
 import getpass
-import os
 import socket
 import sys
 
@@ -21,23 +24,16 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _print(body: object) -> None:
-    sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
-
-
-def _environment() -> None:
-    """Settings for a client outside `budget run`: the local broker and dev issuer unless configured."""
-    os.environ.setdefault("KafkaBrokerList", "127.0.0.1:9092")  # where `budget run` puts its embedded broker
-    from cli.runner.localenv import apply_embedded_defaults
-
-    apply_embedded_defaults()  # starts nothing: the broker list is set
+def _print(body: object, *, error: bool = False) -> None:
+    stream = sys.stderr if error else sys.stdout
+    stream.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 def _via_kafka(name: str, params: dict[str, str], token: str, timeout: float, client_id: str) -> int:
     from cli.query_client import NoReply, QueryClient
-    from shared.settings import get_settings
+    from cli.runner.localenv import local_settings
 
-    settings = get_settings()
+    settings = local_settings()
     client = QueryClient(settings, client_id=client_id, timeout_s=timeout)
     try:
         reply = client.ask(name, params, token=token, timeout_s=timeout)
@@ -53,7 +49,7 @@ def _via_kafka(name: str, params: dict[str, str], token: str, timeout: float, cl
     if reply.get("ok"):
         _print(reply["result"])
         return 0
-    _print({"type": "about:blank", **reply.get("error", {})})
+    _print({"type": "about:blank", **reply.get("error", {})}, error=True)
     return 1
 
 
@@ -78,7 +74,7 @@ def _via_http(name: str, params: dict[str, str], token: str, timeout: float, url
         body = r.json()
     except ValueError:
         body = {"status": r.status_code, "detail": r.text[:500]}
-    _print(body)
+    _print(body, error=r.status_code != 200)
     return 0 if r.status_code == 200 else 1
 
 
@@ -99,7 +95,6 @@ def register(app: typer.Typer) -> None:
         if via not in ("kafka", "http"):
             raise typer.BadParameter("--via must be kafka or http")
         params = _params(param)
-        _environment()
         if token is None:
             from cli.runner.localenv import dev_issuer
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from shared.settings import Settings
 
 _INDEX_ATTR = "_budget_index"
 
@@ -43,21 +44,15 @@ def index(app) -> list[IndexedFunction]:
 _SETTING_REF = re.compile(r"%([^%]+)%")
 
 
-def resolve(value: str, *, setting_name: bool = False) -> str:
-    """Resolve a binding value as the host does: `%Name%` anywhere, or a bare app-setting name."""
-    if setting_name:
-        return os.environ.get(value, value)
-    return _SETTING_REF.sub(
-        lambda m: os.environ[m.group(1)] if m.group(1) in os.environ else _default(m.group(1)), value
-    )
+def resolve(value: str, settings: Settings) -> str:
+    """Resolve a binding value as the host does, `%Name%` anywhere, from the app settings the app runs with."""
+    return _SETTING_REF.sub(lambda m: str(setting(settings, m.group(1))), value)
 
 
-def _default(name: str) -> str:
-    """Settings with defaults (topics, groups, schedule) may be absent from the environment."""
-    from shared.settings import Settings
-
-    for field in Settings.model_fields.values():
+def setting(settings: Settings, name: str) -> object:
+    """An app setting by its Azure name (`TransactionsTopic`), read from the one Settings object."""
+    for field_name, field in Settings.model_fields.items():
         alias = field.validation_alias
-        if alias is not None and name in getattr(alias, "choices", [alias]) and field.default is not None:
-            return str(field.default)
-    raise KeyError(f"app setting {name} is not set")
+        if alias is not None and name in getattr(alias, "choices", [alias]):
+            return getattr(settings, field_name)
+    raise KeyError(f"app setting {name} is not one the app reads")

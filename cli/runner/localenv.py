@@ -1,4 +1,4 @@
-"""Embedded defaults for `budget run` when nothing is configured: a local broker, an SQLite file, the dev issuer."""
+"""Embedded defaults when nothing is configured: a local broker, an SQLite file, the development issuer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from local_kafka.tansu import TansuBroker, port_open
 from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.settings import Settings
 
 log = logging.getLogger("budget.runner")
 
@@ -26,35 +27,37 @@ def broker_file() -> Path:
     return home() / "broker"
 
 
-def apply_embedded_defaults() -> TansuBroker | None:
-    """Fill in what is unset; return the broker we started, if we started one."""
-    base = home()
-    base.mkdir(parents=True, exist_ok=True)
-    broker = None
-    if not os.environ.get("KafkaBrokerList"):
-        broker = TansuBroker(port=None if port_open(9092) else 9092, log_path=base / "tansu.log").start()
-        os.environ["KafkaBrokerList"] = broker.bootstrap
-        broker_file().write_text(broker.bootstrap)
-    _local_defaults(base)
+def start_embedded_broker() -> TansuBroker | None:
+    """A Tansu broker when no KafkaBrokerList is configured (9092 when free); None when one is configured."""
+    if os.environ.get("KafkaBrokerList"):
+        return None
+    home().mkdir(parents=True, exist_ok=True)
+    broker = TansuBroker(port=None if port_open(9092) else 9092, log_path=home() / "tansu.log").start()
+    broker_file().write_text(broker.bootstrap)
     return broker
 
 
-def apply_client_defaults() -> None:
-    """For commands other than `run` (process, query, migrate...): talk to the local stack by default."""
+def local_defaults(*, broker: str | None = None) -> dict[str, str]:
+    """App settings for the local stack, for every one the environment leaves unset.
+
+    The broker is the one given, else the one a running `budget run` noted, else 127.0.0.1:9092.
+    """
     base = home()
-    if not os.environ.get("KafkaBrokerList") and broker_file().exists():
-        os.environ["KafkaBrokerList"] = broker_file().read_text().strip()
-    os.environ.setdefault("KafkaBrokerList", "127.0.0.1:9092")
-    _local_defaults(base)
+    base.mkdir(parents=True, exist_ok=True)
+    noted = broker_file().read_text().strip() if broker_file().exists() else None
+    defaults = {
+        "KafkaBrokerList": broker or noted or "127.0.0.1:9092",
+        "DATABASE_URL": f"sqlite:///{base / 'budget.db'}",
+        "AnalyticsStorePath": str(base / "analytics.db"),
+        "AlertsStatePath": str(base / "alerts.db"),
+    }
+    issuer = os.environ.get("AuthIssuer")
+    if issuer in (None, "", DEV_ISSUER):
+        # The development issuer: its key must exist, whether it was chosen here or configured (compose).
+        defaults.update(AuthIssuer=DEV_ISSUER, AuthAudience=DEV_AUDIENCE, AuthJwksUrl=dev_issuer().ensure().jwks_url)
+    return {k: v for k, v in defaults.items() if not os.environ.get(k)}
 
 
-def _local_defaults(base: Path) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{base / 'budget.db'}")
-    os.environ.setdefault("AnalyticsStorePath", str(base / "analytics.db"))
-    if os.environ.get("AuthIssuer") == DEV_ISSUER:
-        dev_issuer().ensure()  # configured explicitly (docker compose): the key must exist all the same
-    elif not os.environ.get("AuthIssuer"):
-        issuer = dev_issuer().ensure()
-        os.environ["AuthIssuer"] = DEV_ISSUER
-        os.environ["AuthAudience"] = DEV_AUDIENCE
-        os.environ["AuthJwksUrl"] = issuer.jwks_url
+def local_settings() -> Settings:
+    """Settings for a command talking to the local stack: the environment, then the embedded defaults."""
+    return Settings(**local_defaults())  # type: ignore[arg-type]  # given by alias; the rest from the env

@@ -18,7 +18,7 @@ from croniter import croniter
 
 from cli.runner.index import IndexedFunction, resolve
 from shared.adapters.kafka.config import consumer_config
-from shared.settings import get_settings
+from shared.settings import Settings
 
 log = logging.getLogger("budget.runner.triggers")
 
@@ -75,19 +75,22 @@ def kafka_event(m: Message) -> func.KafkaEvent:
 class KafkaTriggerLoop(threading.Thread):
     """Consume, invoke, and commit only after the function succeeded; on failure retry the same batch."""
 
-    def __init__(self, fn: IndexedFunction, stop: threading.Event, *, max_batch: int | None = None) -> None:
+    def __init__(
+        self, fn: IndexedFunction, stop: threading.Event, settings: Settings, *, max_batch: int | None = None
+    ) -> None:
         super().__init__(name=f"kafka-{fn.name}", daemon=True)
         self.fn = fn
         self.stop = stop
+        self.settings = settings
         many = str(fn.trigger.get("cardinality", "one")).lower() == "many"
         self.max_batch = (max_batch or host_max_batch()) if many else 1
-        self.topic = resolve(fn.trigger["topic"])
-        self.group = resolve(fn.trigger.get("consumerGroup") or "$Default")
+        self.topic = resolve(fn.trigger["topic"], settings)
+        self.group = resolve(fn.trigger.get("consumerGroup") or "$Default", settings)
         self.ready = threading.Event()
 
     def run(self) -> None:
         consumer = Consumer(
-            consumer_config(get_settings(), group=self.group, role=self.fn.name),
+            consumer_config(self.settings, group=self.group, role=self.fn.name),
             logger=logging.getLogger("budget.kafka"),
         )
         consumer.subscribe([self.topic], on_assign=lambda *_: self.ready.set())
@@ -171,11 +174,11 @@ def ncrontab(schedule: str) -> croniter:
 
 
 class TimerTriggerLoop(threading.Thread):
-    def __init__(self, fn: IndexedFunction, stop: threading.Event) -> None:
+    def __init__(self, fn: IndexedFunction, stop: threading.Event, settings: Settings) -> None:
         super().__init__(name=f"timer-{fn.name}", daemon=True)
         self.fn = fn
         self.stop = stop
-        self.schedule = resolve(fn.trigger["schedule"])
+        self.schedule = resolve(fn.trigger["schedule"], settings)
 
     def run(self) -> None:
         times = ncrontab(self.schedule)

@@ -10,6 +10,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from shared.domain.transactions import Budget, NewTransaction, TransactionChanges
+from shared.problems import describe, field_errors
 
 SCHEMA_VERSION = 1
 
@@ -82,19 +83,17 @@ class BudgetSet(_Envelope):
         return {**self._head(), "budget": self.budget.to_json()}
 
 
-Event = Annotated[
-    TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetSet,
-    Field(discriminator="event_type"),
-]
+AnyEvent = TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetSet
+Event = Annotated[AnyEvent, Field(discriminator="event_type")]
 _EVENT = TypeAdapter(Event)
 
 
-def encode(event: TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetSet) -> bytes:
+def encode(event: AnyEvent) -> bytes:
     """The event's wire form: compact UTF-8 JSON, amounts as strings."""
     return orjson.dumps(event.to_json())
 
 
-def decode(raw: bytes | str | None) -> TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetSet:
+def decode(raw: bytes | str | None) -> AnyEvent:
     """Parse and validate one message, or raise PoisonMessage saying why it can never be stored."""
     if raw is None or raw in (b"", ""):
         raise PoisonMessage("empty message")
@@ -109,9 +108,4 @@ def decode(raw: bytes | str | None) -> TransactionCreated | TransactionUpdated |
     try:
         return _EVENT.validate_python(data)
     except ValidationError as exc:
-        raise PoisonMessage(f"schema violation: {describe(exc)}") from None
-
-
-def describe(exc: ValidationError) -> str:
-    """A one-line account of what is wrong, field by field."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise PoisonMessage(f"schema violation: {describe(field_errors(exc.errors()), limit=20)}") from None

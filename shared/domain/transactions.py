@@ -1,4 +1,7 @@
-"""What a person records: transactions and monthly budgets, validated once, here, for every entry point."""
+"""What a person records: transactions and monthly budgets, validated once, here, for every entry point.
+
+Each field type carries its own JSON Schema, so the API document describes exactly what the validators accept.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+from iso4217 import Currency
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -16,17 +20,24 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
-    field_validator,
+    WithJsonSchema,
     model_validator,
 )
 
+from shared.domain.calendar import (  # noqa: F401 - FIRST_DATE, LAST_DATE re-exported for the bank-file parsers
+    DATE_PATTERN,
+    FIRST_DATE,
+    LAST_DATE,
+    MONTH_PATTERN,
+    check_date,
+    check_month,
+    is_date_text,
+)
 from shared.domain.money import format_amount, normalize_currency, parse_amount
 
 MAX_BATCH = 1_000
 MAX_DESCRIPTION = 500
 MAX_TAGS = 20
-FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # booking dates, and periods asked about
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CATEGORY_RE = re.compile(r"^[^\x00-\x1f/\\]+$")
 
 
@@ -67,21 +78,12 @@ def _clean_description(value: object) -> str | None:
     return value
 
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def _date_text(value: object) -> object:
     """Booking dates are plain YYYY-MM-DD strings: no times, no timestamps."""
     if value is None or isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not is_date_text(value):
         raise ValueError("date must be a booking date written YYYY-MM-DD")
-    return value
-
-
-def _check_date(value: dt.date) -> dt.date:
-    if not FIRST_DATE <= value <= LAST_DATE:
-        raise ValueError(f"date must be between {FIRST_DATE} and {LAST_DATE}")
     return value
 
 
@@ -93,12 +95,38 @@ def _amount_for_currency(value: object, info: ValidationInfo) -> Decimal:
     return parse_amount(value, currency)
 
 
-CurrencyCode = Annotated[str, BeforeValidator(normalize_currency)]
-Amount = Annotated[Decimal, BeforeValidator(_amount_for_currency)]
-Category = Annotated[str, BeforeValidator(_clean_category)]
-Tags = Annotated[list[str], BeforeValidator(_clean_tags)]
-Description = Annotated[str | None, BeforeValidator(_clean_description)]
-BookingDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_check_date)]
+_AMOUNT_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,3})?$",
+    "examples": ["12.50"],
+    "description": "Positive decimal string below 10^12; at most the currency's minor units (EUR 2, JPY 0, KWD 3).",
+}
+_CURRENCY_SCHEMA = {
+    "type": "string",
+    "enum": sorted(c.code for c in Currency if c.exponent is not None),
+    "examples": ["EUR"],
+    "description": "ISO 4217 code of a currency money is recorded in",
+}
+# No '/', '\\' or control characters; not blank (surrounding spaces are trimmed).
+CATEGORY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 64,
+    "pattern": r"^[^\x00-\x1f/\\]*[^\x00-\x20/\\][^\x00-\x1f/\\]*$",
+    "examples": ["groceries"],
+}
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2026-11-24"]}
+_TAGS_SCHEMA = {"type": "array", "items": {"type": "string", "maxLength": 32}, "maxItems": MAX_TAGS}
+_DESCRIPTION_SCHEMA = {"type": ["string", "null"], "maxLength": MAX_DESCRIPTION, "pattern": r"^[^\x00]*$"}
+MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "examples": ["2026-11"]}
+
+CurrencyCode = Annotated[str, BeforeValidator(normalize_currency), WithJsonSchema(_CURRENCY_SCHEMA)]
+Amount = Annotated[Decimal, BeforeValidator(_amount_for_currency), WithJsonSchema(_AMOUNT_SCHEMA)]
+Category = Annotated[str, BeforeValidator(_clean_category), WithJsonSchema(CATEGORY_SCHEMA)]
+Tags = Annotated[list[str], BeforeValidator(_clean_tags), WithJsonSchema(_TAGS_SCHEMA)]
+Description = Annotated[str | None, BeforeValidator(_clean_description), WithJsonSchema(_DESCRIPTION_SCHEMA)]
+BookingDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(check_date), WithJsonSchema(_DATE_SCHEMA)]
+Month = Annotated[str, BeforeValidator(check_month), WithJsonSchema(MONTH_SCHEMA)]
 
 
 class _Strict(BaseModel):
@@ -108,7 +136,7 @@ class _Strict(BaseModel):
 class NewTransaction(_Strict):
     """A transaction as a person records it; `id` is the client's idempotency key."""
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, description="Idempotency key; generated when absent.")
     type: Kind
     currency: CurrencyCode
     amount: Amount
@@ -130,8 +158,18 @@ class NewTransaction(_Strict):
         }
 
 
+class NewBatch(_Strict):
+    """Up to MAX_BATCH transactions, validated whole: one invalid item refuses the batch."""
+
+    transactions: list[NewTransaction] = Field(min_length=1, max_length=MAX_BATCH)
+
+
 class TransactionChanges(_Strict):
     """A correction: any of the fields; amount and currency travel together."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"minProperties": 1, "dependentRequired": {"amount": ["currency"], "currency": ["amount"]}}
+    )
 
     type: Kind | None = None
     currency: CurrencyCode | None = None
@@ -173,20 +211,20 @@ class TransactionChanges(_Strict):
         return out
 
 
+class BudgetLimit(_Strict):
+    """The body of a budget: the limit and its currency (category and month come from the route)."""
+
+    currency: CurrencyCode
+    amount: Amount
+
+
 class Budget(_Strict):
     """A monthly spending limit for one category."""
 
     category: Category
-    month: str
+    month: Month
     currency: CurrencyCode
     amount: Amount
-
-    @field_validator("month")
-    @classmethod
-    def _month(cls, value: str) -> str:
-        if not MONTH_RE.match(value):
-            raise ValueError("month must be YYYY-MM, e.g. 2026-11")
-        return value
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -25,8 +25,7 @@ from pathlib import Path
 import orjson
 
 from shared.adapters.analytics.schema import from_e4, to_e4
-from shared.adapters.kafka.messages import InboundMessage
-from shared.adapters.kafka.publisher import OutboundMessage, Publisher
+from shared.adapters.kafka.messages import EventPublisher, InboundMessage, OutboundMessage
 from shared.domain.events import BudgetSet, PoisonMessage, TransactionCreated, TransactionDeleted, decode
 from shared.domain.money import format_amount
 
@@ -209,20 +208,24 @@ class AlertState:
         self._conn.close()
 
 
-def raise_alerts(
-    messages: Sequence[InboundMessage], *, state: AlertState, publisher: Publisher, topic: str
-) -> list[Alert]:
-    """Apply a consumed batch, then publish every pending alert before returning (a failure raises: retry)."""
-    events = []
-    for m in messages:
-        try:
-            events.append(decode(m.value))
-        except PoisonMessage:
-            continue  # storage dead-letters the same message from its own consumer group
-    state.apply(events)
-    pending = state.pending()  # this batch's alerts and any a crash left unpublished
-    if pending:
-        publisher.publish_blocking([a.message(topic) for a in pending])
-        state.mark_sent(a.alert_id for a in pending)
-        log.info("published %d budget alerts", len(pending))
-    return pending
+class Alerts:
+    def __init__(self, *, state: AlertState, publisher: EventPublisher, topic: str) -> None:
+        self._state = state
+        self._publisher = publisher
+        self._topic = topic
+
+    def raise_alerts(self, messages: Sequence[InboundMessage]) -> list[Alert]:
+        """Apply a consumed batch, then publish every pending alert before returning (a failure raises: retry)."""
+        events = []
+        for m in messages:
+            try:
+                events.append(decode(m.value))
+            except PoisonMessage:
+                continue  # storage dead-letters the same message from its own consumer group
+        self._state.apply(events)
+        pending = self._state.pending()  # this batch's alerts and any a crash left unpublished
+        if pending:
+            self._publisher.publish_blocking([a.message(self._topic) for a in pending])
+            self._state.mark_sent(a.alert_id for a in pending)
+            log.info("published %d budget alerts", len(pending))
+        return pending

@@ -1,8 +1,8 @@
-"""Queries over Kafka: a request message becomes exactly one reply message, never silence.
+"""The analyzer's use cases: answer a report for a verified caller, over HTTP or as Kafka request/reply.
 
 Request: `{request_id, reply_to?, token, query: {name, params}}` on the queries topic.
 Reply, keyed by request_id, on reply_to (default: the results topic):
-`{request_id, ok: true, result}` or `{request_id, ok: false, error: {status, title, detail, errors?}}`.
+`{request_id, ok: true, result}` or `{request_id, ok: false, error: <problem details>}`. Never silence.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 
-from shared.adapters.auth.tokens import AuthError, TokenVerifier
-from shared.adapters.kafka.messages import InboundMessage
-from shared.adapters.kafka.publisher import OutboundMessage
-from shared.services.queries import QueryError, SourceHead, answer
+from shared.adapters.auth.tokens import AuthError, Principal, TokenVerifier
+from shared.adapters.kafka.messages import EventPublisher, InboundMessage, OutboundMessage
+from shared.adapters.mysql.source import SourceHead
+from shared.problems import Problem
+from shared.services.queries import answer
 
 log = logging.getLogger("budget.analyzer.queries")
 
@@ -33,79 +34,101 @@ def reply_topic_allowed(reply_to: str, results_topic: str) -> bool:
     return bool(_TOPIC.match(reply_to)) and (reply_to == results_topic or reply_to.startswith(results_topic + "."))
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.error = QueryError(status, detail)
+class Analyzer:
+    def __init__(
+        self,
+        *,
+        store_path: str,
+        source_head: Callable[[int], SourceHead] | None,
+        verifier: TokenVerifier,
+        publisher: EventPublisher,
+        results_topic: str,
+    ) -> None:
+        self._store_path = store_path
+        self._source_head = source_head
+        self._verifier = verifier
+        self._publisher = publisher
+        self._results_topic = results_topic
+
+    def answer(self, name: str, params: object, caller: Principal) -> dict[str, Any]:
+        """A report for the caller, or a Problem (404 unknown, 403 admin only, 422 params, 503 not built)."""
+        return answer(
+            name,
+            params,
+            user_id=caller.user_id,
+            is_admin=caller.is_admin,
+            store_path=self._store_path,
+            source_head=self._source_head,
+        )
+
+    def answer_requests(self, messages: Sequence[InboundMessage]) -> None:
+        """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed)."""
+        self._publisher.publish_blocking([self.reply(m) for m in messages])
+
+    def reply(self, message: InboundMessage) -> OutboundMessage:
+        """The reply to one request: the answer, or an error saying what to fix."""
+        request_id: str | None = None
+        topic = self._results_topic
+        try:
+            data = _request(message)
+            request_id = _request_id(data)
+            topic = self._reply_topic(data)
+            if len(message.value or b"") > REQUEST_LIMIT:
+                raise Problem(413, f"the request has {len(message.value):,} bytes; the limit is {REQUEST_LIMIT:,}")
+            query = data.get("query")
+            caller = self._caller(data)
+            if not isinstance(query, dict) or not isinstance(query.get("name"), str):
+                raise Problem(400, 'query must be an object {"name": ..., "params": {...}}')
+            body: dict[str, Any] = {"request_id": request_id, "ok": True}
+            body["result"] = self.answer(query["name"], query.get("params"), caller)
+        except Problem as exc:
+            body = _error(request_id, exc, message)
+        except sqlite3.OperationalError as exc:
+            log.warning("analytics store unavailable for request %s: %s", request_id, exc)
+            body = _error(request_id, Problem(503, "The analytics store is busy; retry shortly."), message)
+        except Exception:  # noqa: BLE001 - the caller still gets a reply; the cause goes to the log
+            log.exception("query request %s failed", request_id)
+            body = _error(request_id, Problem(500, "An unexpected error occurred; it has been logged."), message)
+        key = request_id.encode() if request_id else None
+        return OutboundMessage(topic=topic, key=key, value=orjson.dumps(body), headers=_HEADERS)
+
+    def _reply_topic(self, data: dict) -> str:
+        reply_to = data.get("reply_to")
+        if reply_to is None:
+            return self._results_topic
+        if not isinstance(reply_to, str) or not reply_topic_allowed(reply_to, self._results_topic):
+            results = self._results_topic
+            raise Problem(400, f"reply_to must be {results} or a private topic {results}.<client>")
+        return reply_to
+
+    def _caller(self, data: dict) -> Principal:
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise Problem(401, "missing token: send the bearer token in the request's token field")
+        try:
+            return self._verifier.verify(token)
+        except AuthError as exc:
+            raise Problem(401, exc.reason) from None
+
+
+def _request(message: InboundMessage) -> dict:
+    try:
+        data = orjson.loads(message.value or b"")
+    except orjson.JSONDecodeError as exc:
+        raise Problem(400, f"the request is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise Problem(400, "the request must be a JSON object {request_id, reply_to, token, query}")
+    return data
 
 
 def _request_id(data: dict) -> str:
     rid = data.get("request_id")
     if not isinstance(rid, str) or not 1 <= len(rid) <= 128 or not rid.isprintable():
-        raise _Refused(400, "request_id must be a string of 1-128 printable characters")
+        raise Problem(400, "request_id must be a string of 1-128 printable characters")
     return rid
 
 
-def answer_message(
-    message: InboundMessage,
-    *,
-    verifier: TokenVerifier,
-    results_topic: str,
-    store_path: str,
-    source_head: Callable[[int], SourceHead] | None = None,
-) -> OutboundMessage:
-    """The reply to one request: the answer, or an error saying what to fix."""
-    request_id: str | None = None
-    topic = results_topic
-    try:
-        try:
-            data = orjson.loads(message.value or b"")
-        except orjson.JSONDecodeError as exc:
-            raise _Refused(400, f"the request is not JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise _Refused(400, "the request must be a JSON object {request_id, reply_to, token, query}")
-        request_id = _request_id(data)
-        reply_to = data.get("reply_to")
-        if reply_to is not None:
-            if not isinstance(reply_to, str) or not reply_topic_allowed(reply_to, results_topic):
-                raise _Refused(400, f"reply_to must be {results_topic} or a private topic {results_topic}.<client>")
-            topic = reply_to
-        if len(message.value) > REQUEST_LIMIT:
-            raise _Refused(413, f"the request has {len(message.value):,} bytes; the limit is {REQUEST_LIMIT:,}")
-        token = data.get("token")
-        if not isinstance(token, str) or not token:
-            raise _Refused(401, "missing token: send the bearer token in the request's token field")
-        try:
-            principal = verifier.verify(token)
-        except AuthError as exc:
-            raise _Refused(401, exc.reason) from None
-        query = data.get("query")
-        if not isinstance(query, dict) or not isinstance(query.get("name"), str):
-            raise _Refused(400, 'query must be an object {"name": ..., "params": {...}}')
-        result = answer(
-            query["name"],
-            query.get("params"),
-            user_id=principal.user_id,
-            is_admin=principal.is_admin,
-            store_path=store_path,
-            source_head=source_head,
-        )
-        body: dict[str, Any] = {"request_id": request_id, "ok": True, "result": result}
-    except _Refused as exc:
-        body = _error(request_id, exc.error, message)
-    except QueryError as exc:
-        body = _error(request_id, exc, message)
-    except sqlite3.OperationalError as exc:
-        log.warning("analytics store unavailable for request %s: %s", request_id, exc)
-        body = _error(request_id, QueryError(503, "The analytics store is busy; retry shortly."), message)
-    except Exception:  # noqa: BLE001 - the caller still gets a reply; the cause goes to the log
-        log.exception("query request %s failed", request_id)
-        body = _error(request_id, QueryError(500, "An unexpected error occurred; it has been logged."), message)
-    key = request_id.encode() if request_id else None
-    return OutboundMessage(topic=topic, key=key, value=orjson.dumps(body), headers=_HEADERS)
-
-
-def _error(request_id: str | None, error: QueryError, message: InboundMessage) -> dict[str, Any]:
+def _error(request_id: str | None, error: Problem, message: InboundMessage) -> dict[str, Any]:
     if error.status in (400, 401, 500):
         log.warning(
             "refused query request %s from %s[%d]@%d: %s",
@@ -116,7 +139,3 @@ def _error(request_id: str | None, error: QueryError, message: InboundMessage) -
             error.detail,
         )
     return {"request_id": request_id, "ok": False, "error": error.to_json()}
-
-
-def answer_messages(messages: Sequence[InboundMessage], **deps: Any) -> list[OutboundMessage]:
-    return [answer_message(m, **deps) for m in messages]

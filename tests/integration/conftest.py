@@ -6,36 +6,44 @@ import uuid
 
 import pytest
 
+from shared.adapters.kafka.admin import ensure_topics
+from shared.adapters.mysql.engine import build_engine
+from shared.adapters.mysql.migrate import migrate
+from shared.bootstrap import Root
 from tests.support.stack import AppServer, Infra
 
 
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory):
-    from shared import bootstrap
-    from shared.adapters.kafka.admin import ensure_topics
-    from shared.adapters.mysql.engine import build_engine
-    from shared.adapters.mysql.migrate import migrate
-    from shared.settings import get_settings
-
     infra = Infra.start(tmp_path_factory.mktemp("stack"))
-    patch = pytest.MonkeyPatch()
-    for key, value in infra.env.items():
-        patch.setenv(key, value)
-    bootstrap.reset()
-    settings = get_settings()
+    settings = infra.settings()
     engine = build_engine(settings)
     migrate(engine)
     engine.dispose()
     ensure_topics(settings)
     yield infra
-    bootstrap.reset()
-    patch.undo()
     infra.stop()
 
 
 @pytest.fixture(scope="session")
-def app_server(infra):
-    server = AppServer().start()
+def root(infra):
+    """The session's composition root, built from the session's settings (no environment involved)."""
+    root = Root(infra.settings())
+    yield root
+    root.close()
+
+
+@pytest.fixture
+def infra_env(infra, monkeypatch):
+    """The session's settings as environment variables: for the CLI and child processes, which read them so."""
+    for key, value in infra.env.items():
+        monkeypatch.setenv(key, value)
+    return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def app_server(root):
+    server = AppServer(root).start()
     yield server
     server.stop()
 

@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 from shared.adapters.analytics.publish import GRACE_S, POINTER, current_snapshot, parse_name, prune, publish_snapshot
 from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
 from shared.adapters.analytics.sync import sync
+from shared.bootstrap import Root
+from shared.problems import Problem
 from shared.services import queries
 from tests.integration.test_processor_rebuild import ROOT, _cli
 from tests.integration.test_processor_sync import (  # noqa: F401 - the *_fixture names are fixtures
@@ -153,7 +155,7 @@ def test_pruning_keeps_the_newest_snapshots_and_the_recently_superseded_ones(app
 
 
 def test_the_analyzer_answers_from_the_new_snapshot_once_it_is_published(apply, mysql, store_path, snapshots, user):
-    with pytest.raises(queries.QueryError) as before_any:
+    with pytest.raises(Problem) as before_any:
         _summary(snapshots, user)
     assert before_any.value.status == 503
     apply([_spend(user, "7.00")])
@@ -174,38 +176,37 @@ def test_the_analyzer_answers_from_the_new_snapshot_once_it_is_published(apply, 
 
 
 @pytest.fixture
-def snapshot_settings(tmp_path, monkeypatch, snapshots):
+def snapshot_settings(infra, infra_env, tmp_path, snapshots):
     """The processor's settings in Azure: a local working store, snapshots published to the share."""
-    from shared.settings import get_settings
-
     store = tmp_path / "local" / "analytics.db"
-    monkeypatch.setenv("AnalyticsStorePath", str(store))
-    monkeypatch.setenv("AnalyticsSnapshotDir", str(snapshots))
-    get_settings.cache_clear()
-    yield store
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    infra_env.setenv("AnalyticsStorePath", str(store))  # for the CLI, which reads its settings so
+    infra_env.setenv("AnalyticsSnapshotDir", str(snapshots))
+    return infra.settings(analytics_store_path=str(store), analytics_snapshot_dir=str(snapshots))
+
+
+def _timer(settings):
+    """The processor's timer function, as the function app built from these settings registers it."""
+    from cli.runner.index import index
+    from cli.runner.triggers import TimerRequest
+    from functions.app import build
+
+    _, app = build(Root(settings))
+    tick = next(f for f in index(app) if f.name == "sync_analytics")
+    return lambda: tick.call(timer=TimerRequest(past_due=False))
 
 
 def test_the_timer_publishes_at_most_once_per_interval_and_the_cli_can_force_it(
-    apply, db, user, snapshots, snapshot_settings, monkeypatch
+    apply, db, user, snapshots, snapshot_settings
 ):
-    from cli.runner.index import index
-    from cli.runner.triggers import TimerRequest
-    from function_app import app
-    from shared import bootstrap
-    from shared.adapters.analytics.snapshot import store_path
-    from shared.settings import get_settings
-
-    tick = next(f for f in index(app) if f.name == "sync_analytics")
-    assert store_path(bootstrap.settings()) == snapshots  # what the analyzer app opens
+    tick = _timer(snapshot_settings)
+    assert snapshot_settings.analytics_read_path == str(snapshots)  # what the analyzer app opens
     apply([_spend(user, "1.25")])
-    tick.call(timer=TimerRequest(past_due=False))
+    tick()
     first = current_snapshot(snapshots)
     assert first is not None and store_totals(snapshots, user) == mysql_totals(db, user)
 
     apply([_spend(user, "1.50")])
-    tick.call(timer=TimerRequest(past_due=False))
+    tick()
     assert current_snapshot(snapshots) == first  # the store moved on, but the last snapshot is too recent
 
     result = CliRunner().invoke(_cli(), ["process", "--publish"])
@@ -216,21 +217,13 @@ def test_the_timer_publishes_at_most_once_per_interval_and_the_cli_can_force_it(
 
     forced = current_snapshot(snapshots)
     apply([_spend(user, "1.75")])
-    monkeypatch.setenv("AnalyticsSnapshotMinIntervalS", "0")
-    get_settings.cache_clear()
-    tick.call(timer=TimerRequest(past_due=False))
+    _timer(snapshot_settings.model_copy(update={"analytics_snapshot_min_interval_s": 0}))()
     assert current_snapshot(snapshots) != forced
     assert store_totals(snapshots, user) == mysql_totals(db, user)
 
 
-def test_budget_process_publish_needs_a_snapshot_directory(monkeypatch, infra):
-    from shared.settings import get_settings
-
-    monkeypatch.delenv("AnalyticsSnapshotDir", raising=False)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(_cli(), ["process", "--publish"])
-    finally:
-        get_settings.cache_clear()
+def test_budget_process_publish_needs_a_snapshot_directory(infra_env):
+    infra_env.delenv("AnalyticsSnapshotDir", raising=False)
+    result = CliRunner().invoke(_cli(), ["process", "--publish"])
     assert result.exit_code != 0
     assert "AnalyticsSnapshotDir" in result.output

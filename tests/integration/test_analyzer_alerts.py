@@ -9,8 +9,9 @@ import orjson
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from shared.bootstrap import Root
 from shared.domain.events import BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated, encode
-from shared.settings import get_settings
+from shared.settings import Settings
 from tests.support.stack import AppServer
 from tests.support.wait import until
 
@@ -18,27 +19,30 @@ MONTH = "2031-05"
 
 
 @pytest.fixture(scope="module")
-def alerts_env(infra, tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setenv("AlertsStatePath", str(tmp_path_factory.mktemp("alerts") / "alerts.db"))
-    get_settings.cache_clear()
-    yield patch
-    patch.undo()
-    get_settings.cache_clear()
+def alerts_settings(infra, tmp_path_factory) -> Settings:
+    return infra.settings(alerts_state_path=str(tmp_path_factory.mktemp("alerts") / "alerts.db"))
+
+
+def start_alerts(settings: Settings) -> AppServer:
+    return AppServer(Root(settings), kafka_functions=("budget_alerts",)).start()
+
+
+def stop_alerts(server: AppServer) -> None:
+    server.stop()
+    server.root.close()
 
 
 @pytest.fixture(scope="module")
-def alerts_server(alerts_env, app_server):
-    holder = {"server": AppServer(kafka_functions=("budget_alerts",)).start()}
+def alerts_server(alerts_settings, app_server):
+    holder = {"server": start_alerts(alerts_settings)}
     yield holder
-    holder["server"].stop()
+    stop_alerts(holder["server"])
 
 
 class Alerts:
     """Every alert published since the module started, read from the alerts topic."""
 
-    def __init__(self) -> None:
-        s = get_settings()
+    def __init__(self, s: Settings) -> None:
         self.consumer = Consumer({"bootstrap.servers": s.kafka_broker_list, "group.id": uuid.uuid4().hex})
         meta = self.consumer.list_topics(s.alerts_topic, timeout=10).topics[s.alerts_topic]
         parts = []
@@ -63,23 +67,31 @@ class Alerts:
 
 
 @pytest.fixture(scope="module")
-def alerts(alerts_server):
-    a = Alerts()
+def alerts(alerts_server, alerts_settings):
+    a = Alerts(alerts_settings)
     yield a
     a.consumer.close()
 
 
 @pytest.fixture(scope="module")
 def producer(infra):
-    p = Producer({"bootstrap.servers": get_settings().kafka_broker_list, "enable.idempotence": True})
+    p = Sender(infra.settings())
     yield p
-    p.flush(10)
+    p.producer.flush(10)
 
 
-def send(producer, *events) -> None:
+class Sender:
+    """Events straight onto the transactions topic, as the receiver writes them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.producer = Producer({"bootstrap.servers": settings.kafka_broker_list, "enable.idempotence": True})
+        self.topic = settings.transactions_topic
+
+
+def send(sender: Sender, *events) -> None:
     for e in events:
-        producer.produce(get_settings().transactions_topic, encode(e), e.user_id.encode())
-    assert producer.flush(10) == 0
+        sender.producer.produce(sender.topic, encode(e), e.user_id.encode())
+    assert sender.producer.flush(10) == 0
 
 
 def budget(user, category, amount, currency="EUR", month=MONTH):
@@ -190,16 +202,18 @@ def test_lowering_a_budget_can_cross_its_thresholds(producer, alerts, user):
     assert alerts.of(user, "travel") == [("travel", 80), ("travel", 100)]
 
 
-def test_a_restart_that_rereads_the_whole_topic_raises_nothing_again(producer, alerts, alerts_server, alerts_env, user):
+def test_a_restart_that_rereads_the_whole_topic_raises_nothing_again(
+    producer, alerts, alerts_server, alerts_settings, user
+):
     send(producer, budget(user, "books", "10.00"), expense(user, "books", "12.00"))
     marker(producer, alerts, user)
     before = [(a["alert_id"], a["user_id"], a["category"], a["month"], a["threshold"]) for a in alerts.drain()]
     assert ("books", 80) in alerts.of(user, "books") and ("books", 100) in alerts.of(user, "books")
 
     # A new consumer group starts from the beginning of the topic: every event is delivered again.
-    alerts_server["server"].stop()
-    alerts_env.setenv("AlertsConsumerGroup", f"alerts-reread-{uuid.uuid4().hex[:6]}")
-    alerts_server["server"] = AppServer(kafka_functions=("budget_alerts",)).start()
+    stop_alerts(alerts_server["server"])
+    reread = alerts_settings.model_copy(update={"alerts_consumer_group": f"alerts-reread-{uuid.uuid4().hex[:6]}"})
+    alerts_server["server"] = start_alerts(reread)
     marker(producer, alerts, user)
 
     after = [(a["alert_id"], a["user_id"], a["category"], a["month"], a["threshold"]) for a in alerts.drain()]

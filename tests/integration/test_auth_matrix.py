@@ -10,36 +10,32 @@ import pytest
 
 from cli.query_client import QueryClient
 from proofs.authz import render, run_matrix, seed_world
-from shared import bootstrap
 from shared.adapters.analytics.sync import sync
-from shared.settings import get_settings
+from shared.bootstrap import Root
 from tests.support.stack import AppServer
 
 
 @pytest.fixture(scope="module")
-def analyzer(infra, app_server):
-    server = AppServer(kafka_functions=("answer_queries",)).start()
-    yield server
-    server.stop()
+def store_path(tmp_path_factory) -> Path:
+    """An analytics store of this module's own, read by HTTP reports and Kafka queries alike."""
+    return tmp_path_factory.mktemp("authz") / "analytics.db"
 
 
 @pytest.fixture(scope="module")
-def store_path(infra, tmp_path_factory):
-    """An analytics store of this module's own, read by HTTP reports and Kafka queries alike."""
-    path = tmp_path_factory.mktemp("authz") / "analytics.db"
-    patch = pytest.MonkeyPatch()
-    patch.setenv("AnalyticsStorePath", str(path))
-    get_settings.cache_clear()
-    yield path
-    patch.undo()
-    get_settings.cache_clear()
+def analyzer(infra, app_server, store_path):
+    """The app reading this module's store, answering Kafka queries too; the session's app stores events."""
+    root = Root(infra.settings(analytics_store_path=str(store_path)))
+    server = AppServer(root, kafka_functions=("answer_queries",)).start()
+    yield server
+    server.stop()
+    root.close()
 
 
-def test_every_cell_of_the_matrix_is_refused_or_scoped(app_server, analyzer, infra, store_path: Path):
-    with app_server.client() as http:
+def test_every_cell_of_the_matrix_is_refused_or_scoped(analyzer, infra, store_path: Path):
+    with analyzer.client() as http:
         world = seed_world(http, infra.issuer)
-        assert not sync(engine=bootstrap.store().engine, path=store_path).skipped
-        kafka = QueryClient(get_settings(), client_id=f"authz-{uuid.uuid4().hex[:8]}")
+        assert not sync(engine=analyzer.root.engine, path=store_path).skipped
+        kafka = QueryClient(analyzer.root.settings, client_id=f"authz-{uuid.uuid4().hex[:8]}")
         try:
             cells = run_matrix(http, kafka, infra.issuer, world)
         finally:

@@ -8,29 +8,30 @@ import uuid
 import pytest
 
 from proofs.fuzz import fuzz
-from shared import bootstrap
 from shared.adapters.analytics.sync import sync
-from shared.settings import get_settings
+from shared.bootstrap import Root
+from tests.support.stack import AppServer
 
 EXAMPLES = 16  # per operation, generation mode and auth: 17 operations -> just over 1,000 cases
 
 
 @pytest.fixture
-def analytics_store(infra, tmp_path, monkeypatch):
-    """A store of this test's own, built by a real sync, so the reports answer 200 rather than 503."""
+def server(infra, app_server, tmp_path):
+    """The app with an analytics store of its own, built by a real sync, so reports answer 200 rather than 503;
+    the session's app stores what the fuzzer records."""
     path = tmp_path / "analytics.db"
-    monkeypatch.setenv("AnalyticsStorePath", str(path))
-    get_settings.cache_clear()
-    assert not sync(engine=bootstrap.store().engine, path=path).skipped
-    yield path
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    root = Root(infra.settings(analytics_store_path=str(path)))
+    assert not sync(engine=root.engine, path=path).skipped
+    server = AppServer(root, kafka_functions=()).start()
+    yield server
+    server.stop()
+    root.close()
 
 
-def test_a_thousand_generated_requests_all_match_the_document(app_server, infra, analytics_store):
+def test_a_thousand_generated_requests_all_match_the_document(server, infra):
     fuzzer = f"fuzzer-{uuid.uuid4().hex[:8]}"  # its own user: whatever it records stays out of other tests' rows
     report = fuzz(
-        app_server.base_url,
+        server.base_url,
         token=infra.issuer.token(fuzzer),
         admin_token=infra.issuer.token(fuzzer, admin=True),
         examples=EXAMPLES,

@@ -8,8 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from confluent_kafka import Consumer
 
-from shared import bootstrap
-from shared.adapters.kafka.publisher import OutboundMessage
+from shared.adapters.kafka.messages import OutboundMessage
 from shared.domain.events import TransactionCreated, TransactionUpdated
 from shared.domain.transactions import NewTransaction, TransactionChanges
 from shared.services import receiver as ingest
@@ -41,11 +40,11 @@ def _amount(db, user: str, tid: str):
         ).scalar()
 
 
-def _publish(events) -> None:
-    bootstrap.publisher().publish_blocking(ingest.messages(events, bootstrap.settings().transactions_topic))
+def _publish(root, events) -> None:
+    root.publisher.publish_blocking(ingest.messages(events, root.settings.transactions_topic))
 
 
-def test_a_stale_correction_never_overwrites_a_newer_one(app_server, db, user):
+def test_a_stale_correction_never_overwrites_a_newer_one(app_server, root, db, user):
     created = TransactionCreated(user_id=user, version=1_000, transaction=NewTransaction.model_validate(_txn()))
     tid = created.transaction.id
     newer = TransactionUpdated(
@@ -60,29 +59,29 @@ def test_a_stale_correction_never_overwrites_a_newer_one(app_server, db, user):
         version=2_000,
         changes=TransactionChanges.model_validate({"amount": "20.00", "currency": "EUR"}),
     )
-    _publish([created, newer, stale])
+    _publish(root, [created, newer, stale])
     marker = TransactionCreated(user_id=user, transaction=NewTransaction.model_validate(_txn()))
-    _publish([marker])  # same user, same partition: stored after the three above
+    _publish(root, [marker])  # same user, same partition: stored after the three above
     until(lambda: _amount(db, user, str(marker.transaction.id)), what="the marker")
     assert _amount(db, user, str(tid)) == Decimal("30.00")
     # A redelivery of the whole sequence changes nothing either.
-    _publish([created, newer, stale])
+    _publish(root, [created, newer, stale])
     marker2 = TransactionCreated(user_id=user, transaction=NewTransaction.model_validate(_txn()))
-    _publish([marker2])
+    _publish(root, [marker2])
     until(lambda: _amount(db, user, str(marker2.transaction.id)), what="the second marker")
     assert _amount(db, user, str(tid)) == Decimal("30.00")
     assert _count(db, user) == 3
 
 
-def _dead_letters(key: bytes, expected: int) -> list:
+def _dead_letters(root, key: bytes, expected: int) -> list:
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap.settings().kafka_broker_list,
+            "bootstrap.servers": root.settings.kafka_broker_list,
             "group.id": f"dlt-reader-{uuid.uuid4().hex[:6]}",
             "auto.offset.reset": "earliest",
         }
     )
-    consumer.subscribe([bootstrap.settings().dead_letter_topic])
+    consumer.subscribe([root.settings.dead_letter_topic])
     found: list = []
 
     def poll():
@@ -98,8 +97,8 @@ def _dead_letters(key: bytes, expected: int) -> list:
     return found
 
 
-def test_poison_goes_to_the_dead_letter_topic_and_the_next_good_message_is_stored(app_server, db, user):
-    topic = bootstrap.settings().transactions_topic
+def test_poison_goes_to_the_dead_letter_topic_and_the_next_good_message_is_stored(app_server, root, db, user):
+    topic = root.settings.transactions_topic
     key = user.encode()
     poison = [
         OutboundMessage(topic, key, b"{this is not json"),
@@ -107,11 +106,11 @@ def test_poison_goes_to_the_dead_letter_topic_and_the_next_good_message_is_store
         OutboundMessage(topic, key, b'{"schema_version": 99}'),
         OutboundMessage(topic, key, b"\xff\xfe binary"),
     ]
-    bootstrap.publisher().publish_blocking(poison)
+    root.publisher.publish_blocking(poison)
     good = TransactionCreated(user_id=user, transaction=NewTransaction.model_validate(_txn()))
-    _publish([good])
+    _publish(root, [good])
     until(lambda: _amount(db, user, str(good.transaction.id)), what="the good message after the poison")
-    letters = _dead_letters(key, expected=4)
+    letters = _dead_letters(root, key, expected=4)
     reasons = [dict(m.headers())["dlt.reason"].decode() for m in letters]
     assert any("not JSON" in r for r in reasons)
     assert any("schema violation" in r for r in reasons)

@@ -11,9 +11,8 @@ import uuid
 import pytest
 
 from proofs.poison import KINDS, prove
-from shared import bootstrap
 from shared.adapters.analytics.sync import sync
-from shared.settings import get_settings
+from shared.bootstrap import Root
 from tests.support.stack import AppServer
 
 GOOD, EVERY = 120, 10  # 12 poison messages per topic: three of each kind
@@ -23,21 +22,20 @@ GOOD, EVERY = 120, 10  # 12 poison messages per topic: three of each kind
 def consumers(infra, app_server, tmp_path_factory):
     """The alerts and query triggers beside the session's storage trigger, each with state of its own."""
     state = tmp_path_factory.mktemp("poison")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("AlertsStatePath", str(state / "alerts.db"))
-    patch.setenv("AnalyticsStorePath", str(state / "analytics.db"))
-    get_settings.cache_clear()
-    assert not sync(engine=bootstrap.store().engine, path=state / "analytics.db").skipped
-    server = AppServer(kafka_functions=("budget_alerts", "answer_queries")).start()
+    settings = infra.settings(
+        alerts_state_path=str(state / "alerts.db"), analytics_store_path=str(state / "analytics.db")
+    )
+    root = Root(settings)
+    assert not sync(engine=root.engine, path=state / "analytics.db").skipped
+    server = AppServer(root, kafka_functions=("budget_alerts", "answer_queries")).start()
     yield server
     server.stop()
-    patch.undo()
-    get_settings.cache_clear()
+    root.close()
 
 
 def test_every_poison_is_accounted_for_and_every_good_message_processed(consumers, infra, db):
     token = infra.issuer.token(f"poison-asker-{uuid.uuid4().hex[:6]}")
-    report = prove(settings=get_settings(), engine=db, token=token, good=GOOD, every=EVERY)
+    report = prove(settings=consumers.root.settings, engine=db, token=token, good=GOOD, every=EVERY)
     print(report.summary())
     base, mixed = report.phases
     # prove() waits until each consumer has processed every good message of both phases, or fails.

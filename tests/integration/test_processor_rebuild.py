@@ -85,19 +85,19 @@ def test_a_rebuild_over_a_live_store_is_seen_whole_and_the_sync_continues_from_i
 
 _KILL_ON_SECOND_PAGE = """
 import os, signal, sys
-from shared import bootstrap
 from shared.adapters.analytics.sync import sync
+from shared.bootstrap import Root
 
 def die(page):
     if page == 2:
         os.kill(os.getpid(), signal.SIGKILL)
 
-sync(engine=bootstrap.store().engine, path=sys.argv[1], page_size=5, after_page=die)
+sync(engine=Root().engine, path=sys.argv[1], page_size=5, after_page=die)
 """
 
 
 def test_a_run_killed_by_sigkill_leaves_a_consistent_store_and_the_next_run_converges(
-    apply, mysql, db, store_path, user
+    apply, mysql, db, store_path, user, infra
 ):
     rng = random.Random(user)
     apply([created(user, rng) for _ in range(5)])
@@ -106,7 +106,10 @@ def test_a_run_killed_by_sigkill_leaves_a_consistent_store_and_the_next_run_conv
     apply([created(user, rng) for _ in range(20)])
 
     killed = subprocess.run(
-        [sys.executable, "-c", _KILL_ON_SECOND_PAGE, str(store_path)], cwd=ROOT, env=os.environ.copy(), timeout=120
+        [sys.executable, "-c", _KILL_ON_SECOND_PAGE, str(store_path)],
+        cwd=ROOT,
+        env={**os.environ, **infra.env},
+        timeout=120,
     )
 
     assert killed.returncode == -signal.SIGKILL
@@ -118,12 +121,12 @@ def test_a_run_killed_by_sigkill_leaves_a_consistent_store_and_the_next_run_conv
     assert_consistent(store_path)
 
 
-def test_the_timer_function_syncs_into_the_configured_store(apply, db, user, caplog):
+def test_the_timer_function_syncs_into_the_configured_store(apply, db, user, caplog, root):
     from cli.runner.index import index
     from cli.runner.triggers import TimerRequest
-    from function_app import app
-    from shared import bootstrap
+    from functions.app import build
 
+    _, app = build(root)
     fn = next(f for f in index(app) if f.name == "sync_analytics")
     assert fn.kind == "timerTrigger" and fn.trigger["schedule"] == "%SyncSchedule%"
     apply([created(user, currency="EUR", amount="4.20", type="expense", category="timer", date="2026-07-01")])
@@ -131,22 +134,18 @@ def test_the_timer_function_syncs_into_the_configured_store(apply, db, user, cap
     with caplog.at_level(logging.INFO, logger="budget.processor"):
         fn.call(timer=TimerRequest(past_due=True))
 
-    path = bootstrap.settings().analytics_store_path
+    path = root.settings.analytics_store_path
     assert store_totals(path, user) == {("2026-07", "timer", "EUR"): (Decimal(0), Decimal("4.2"), 1)}
     assert "past due" in caplog.text
     assert "watermark" in caplog.text  # each run logs what it did
 
 
 @pytest.fixture
-def cli_store(tmp_path, monkeypatch):
-    from shared.settings import get_settings
-
+def cli_store(tmp_path, infra_env):
+    """The CLI reads its settings from the environment: the session's, with a store of its own."""
     path = tmp_path / "cli" / "analytics.db"
-    monkeypatch.setenv("AnalyticsStorePath", str(path))
-    get_settings.cache_clear()
-    yield path
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    infra_env.setenv("AnalyticsStorePath", str(path))
+    return path
 
 
 def _cli() -> typer.Typer:

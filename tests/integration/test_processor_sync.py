@@ -34,18 +34,14 @@ def store_path_fixture(tmp_path):
 
 
 @pytest.fixture(name="mysql")
-def mysql_fixture(infra):
-    """The engine the processor uses in production: bootstrap's, READ COMMITTED."""
-    from shared import bootstrap
-
-    return bootstrap.store().engine
+def mysql_fixture(root):
+    """The engine the processor uses in production: the composition root's, READ COMMITTED."""
+    return root.engine
 
 
 @pytest.fixture(name="apply")
-def apply_fixture(infra):
-    from shared import bootstrap
-
-    return bootstrap.store().apply
+def apply_fixture(root):
+    return root.store.apply
 
 
 def _amount(rng: random.Random, currency: str) -> str:

@@ -16,6 +16,8 @@ import uvicorn
 
 from local_kafka.tansu import TansuBroker, free_port
 from shared.adapters.auth.devissuer import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.bootstrap import Root
+from shared.settings import Settings
 from tests.support.proxy import CuttableProxy
 from tests.support.wait import until
 
@@ -79,6 +81,11 @@ class Infra:
         }
         return infra
 
+    def settings(self, **updates: object) -> Settings:
+        """The session's settings; `updates` change fields by name (analytics_store_path=...)."""
+        base = Settings(**self.env)  # type: ignore[arg-type]  # given by their app-setting names
+        return base.model_copy(update=updates) if updates else base
+
     def direct_engine(self) -> sa.Engine:
         """The test database without the proxy: for assertions that must work while the proxy is cut."""
         return sa.create_engine(f"mysql+pymysql://root@127.0.0.1:3306/{self.database}", pool_pre_ping=True)
@@ -100,21 +107,20 @@ class Infra:
 class AppServer:
     """The function app behind a real uvicorn server and the runner's trigger loops, in threads."""
 
-    def __init__(self, kafka_functions: tuple[str, ...] = ("store_transactions",)) -> None:
-        from cli.runner.http import FunctionsAsgi
+    def __init__(self, root: Root, kafka_functions: tuple[str, ...] = ("store_transactions",)) -> None:
         from cli.runner.index import index
         from cli.runner.triggers import KafkaTriggerLoop
-        from function_app import app
+        from functions.app import build
 
+        self.root = root
+        api, app = build(root)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            FunctionsAsgi(app), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", loop="asyncio"
-        )
+        config = uvicorn.Config(api, host="127.0.0.1", port=self.port, log_level="warning", loop="asyncio")
         self.server = uvicorn.Server(config)
         self.stop_event = threading.Event()
         self.loops = [
-            KafkaTriggerLoop(fn, self.stop_event)
+            KafkaTriggerLoop(fn, self.stop_event, root.settings)
             for fn in index(app)
             if fn.kind == "kafkaTrigger" and fn.name in kafka_functions
         ]

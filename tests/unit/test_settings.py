@@ -3,7 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import SERVICES, Settings, enabled_services, get_settings
+from shared.bootstrap import Root
+from shared.settings import SERVICES, Settings
 
 REQUIRED = {
     "KafkaBrokerList": "127.0.0.1:9092",
@@ -23,32 +24,29 @@ def env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     for name, value in REQUIRED.items():
         monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    yield monkeypatch
-    get_settings.cache_clear()
+    return monkeypatch
 
 
 def refusal(env) -> str:
-    get_settings.cache_clear()
     with pytest.raises(ValidationError) as info:
-        get_settings()
+        Settings()
     return str(info.value)
 
 
 def test_a_complete_environment_gives_settings_with_defaults(env):
-    s = get_settings()
+    s = Settings()
     assert s.kafka_broker_list == "127.0.0.1:9092"
     assert s.transactions_topic == "transactions"
     assert s.kafka_security_protocol == "PLAINTEXT"
     assert s.enabled_services == SERVICES
 
 
-def test_settings_are_read_once_per_process(env):
-    first = get_settings()
+def test_the_composition_root_reads_the_settings_once(env):
+    root = Root()
+    first = root.settings
     env.setenv("KafkaBrokerList", "elsewhere:9092")
-    assert get_settings() is first
-    get_settings.cache_clear()
-    assert get_settings().kafka_broker_list == "elsewhere:9092"
+    assert root.settings is first
+    assert Root().settings.kafka_broker_list == "elsewhere:9092"
 
 
 def test_every_missing_required_setting_is_named(env):
@@ -73,7 +71,7 @@ def test_unsupported_database_urls_are_refused(env, url):
 
 def test_mysql_urls_are_accepted(env):
     env.setenv("DATABASE_URL", "mysql+pymysql://budget@db.example:3306/budget")
-    assert get_settings().database_url.startswith("mysql+pymysql://")
+    assert Settings().database_url.startswith("mysql+pymysql://")
 
 
 @pytest.mark.parametrize("missing", ["KafkaUsername", "KafkaPassword"])
@@ -90,13 +88,13 @@ def test_sasl_ssl_with_plain_and_credentials_is_accepted(env):
     env.setenv("KafkaSecurityProtocol", "SASL_SSL")
     env.setenv("KafkaUsername", "$ConnectionString")
     env.setenv("KafkaPassword", "Endpoint=sb://x/;SharedAccessKey=y")
-    assert get_settings().kafka_sasl_mechanism == "PLAIN"
+    assert Settings().kafka_sasl_mechanism == "PLAIN"
 
 
 def test_sasl_ssl_with_oauthbearer_needs_no_password(env):
     env.setenv("KafkaSecurityProtocol", "SASL_SSL")
     env.setenv("KafkaSaslMechanism", "OAUTHBEARER")
-    assert get_settings().kafka_password is None
+    assert Settings().kafka_password is None
 
 
 @pytest.mark.parametrize(
@@ -123,7 +121,7 @@ def test_a_delivery_timeout_below_one_second_is_refused(env):
 )
 def test_jwks_over_https_file_or_loopback_http_is_accepted(env, url):
     env.setenv("AuthJwksUrl", url)
-    assert get_settings().auth_jwks_url == url
+    assert Settings().auth_jwks_url == url
 
 
 @pytest.mark.parametrize(
@@ -149,37 +147,25 @@ def test_unknown_service_names_are_refused_naming_the_known_ones(env, value):
     env.setenv("BudgetServices", value)
     message = refusal(env)
     assert "BudgetServices must name some of receiver, storage, processor, analyzer" in message
-    with pytest.raises(ValueError, match="BudgetServices"):
-        enabled_services()
 
 
-def test_enabled_services_is_read_without_the_other_settings(monkeypatch):
-    for name in REQUIRED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BudgetServices", " receiver , storage ")
-    assert enabled_services() == ("receiver", "storage")
+def test_services_are_named_with_spaces_allowed(env):
+    env.setenv("BudgetServices", " receiver , storage ")
+    assert Settings().enabled_services == ("receiver", "storage")
 
 
-def test_all_services_are_enabled_by_default(monkeypatch):
-    monkeypatch.delenv("BudgetServices", raising=False)
-    assert enabled_services() == SERVICES
+def test_all_services_are_enabled_by_default(env):
+    assert Settings().enabled_services == SERVICES
 
 
-def test_settings_and_enabled_services_agree(env):
-    env.setenv("BudgetServices", "analyzer, receiver")
-    assert get_settings().enabled_services == enabled_services() == ("analyzer", "receiver")
-
-
-def test_an_empty_budget_services_setting_means_the_same_everywhere(env):
-    # function_app.py decides what to register with enabled_services(); the services read Settings.
+def test_an_empty_budget_services_setting_means_all_four(env):
     env.setenv("BudgetServices", "")
-    assert enabled_services() == SERVICES
-    assert get_settings().enabled_services == SERVICES
+    assert Settings().enabled_services == SERVICES
 
 
 def test_settings_are_immutable(env):
     with pytest.raises(ValidationError):
-        get_settings().transactions_topic = "other"  # type: ignore[misc]
+        Settings().transactions_topic = "other"  # type: ignore[misc]
 
 
 def test_settings_can_be_built_from_keyword_names_in_tests():

@@ -225,10 +225,11 @@ def _point_at(directory: Path, name: str, at: datetime) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temp, directory / POINTER)
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

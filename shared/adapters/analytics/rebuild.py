@@ -27,10 +27,12 @@ from shared.adapters.analytics.changes import (
     budget_tuple,
     store_tuple,
 )
+from shared.adapters.analytics.publish import fsync_dir
 from shared.adapters.analytics.schema import DDL
-from shared.adapters.analytics.sync import committed_high, write_state
+from shared.adapters.analytics.sync import write_state
 from shared.adapters.analytics.writer import connect_writer, writer_lock
 from shared.adapters.mysql.engine import is_mysql
+from shared.adapters.mysql.source import committed_high
 
 log = logging.getLogger("budget.processor")
 
@@ -160,7 +162,7 @@ def _publish(fresh: Path, path: Path) -> None:
     if not path.exists():
         _remove_database(path)  # stray -wal/-shm of a store deleted by hand would be read as this one's
         os.replace(fresh, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return
     source = sqlite3.connect(fresh)
     target = connect_writer(path)
@@ -175,11 +177,3 @@ def _publish(fresh: Path, path: Path) -> None:
 def _remove_database(file: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{file}{suffix}").unlink(missing_ok=True)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

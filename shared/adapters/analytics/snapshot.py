@@ -11,23 +11,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
 from shared.adapters.analytics.publish import current_snapshot
-
-if TYPE_CHECKING:
-    from shared.settings import Settings
 
 
 class Freshness(TypedDict):
     watermark: int  # highest MySQL change_seq the store reflects; 0 before the first sync
     synced_at: str | None  # ISO 8601 UTC time of the run that set it; None before the first sync
     transactions: int  # live transaction rows in the store
-
-
-def store_path(settings: Settings) -> Path:
-    """What the analyzer reads: the published snapshots (AnalyticsSnapshotDir) when set, else the store itself."""
-    return Path(settings.analytics_snapshot_dir or settings.analytics_store_path)
 
 
 def open_reader(path: str | Path) -> sqlite3.Connection:

@@ -35,6 +35,7 @@ from shared.adapters.analytics.changes import (
     plan_page,
 )
 from shared.adapters.analytics.writer import connect_writer, immediate, writer_lock
+from shared.adapters.mysql.source import committed_high
 
 log = logging.getLogger("budget.processor")
 
@@ -116,16 +117,6 @@ def _inode(path: str) -> int | None:
         return os.stat(path).st_ino
     except FileNotFoundError:
         return None
-
-
-def committed_high(engine: Engine) -> int:
-    """The highest change sequence committed in MySQL: every smaller one is committed too."""
-    query = sa.text(
-        "SELECT COALESCE((SELECT MAX(change_seq) FROM transactions), 0), "
-        "COALESCE((SELECT MAX(change_seq) FROM budgets), 0)"
-    )
-    with engine.connect() as mysql:
-        return int(max(mysql.execute(query).one()))
 
 
 def _state(conn: sqlite3.Connection) -> tuple[int, int]:

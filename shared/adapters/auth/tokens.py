@@ -83,10 +83,17 @@ class TokenVerifier:
         self._verified: dict[str, tuple[Principal, float]] = {}
         self._cache_lock = threading.Lock()
 
-    def verify(self, token: str) -> Principal:
+    def cached(self, token: str) -> Principal | None:
+        """The caller of a token verified lately and not expired since; None when it must be verified."""
         cached = self._verified.get(token)
         if cached is not None and cached[1] > time.time():
             return cached[0]
+        return None
+
+    def verify(self, token: str) -> Principal:
+        cached = self.cached(token)
+        if cached is not None:
+            return cached
         principal, expires = self._verify(token)
         with self._cache_lock:
             if len(self._verified) >= _CACHE_MAX:

@@ -1,11 +1,27 @@
-"""A consumed message, independent of who delivered it (the Functions host or the local runner)."""
+"""Messages in and out, independent of who delivers them (the Functions host, the local runner, a test fake)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from shared.adapters.kafka.publisher import OutboundMessage
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class EventPublisher(Protocol):
+    """Publishes messages and returns only once the broker acknowledged every one (or raises)."""
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None: ...
+
+    def publish_blocking(self, messages: Sequence[OutboundMessage]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

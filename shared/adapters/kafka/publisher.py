@@ -7,23 +7,16 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException, Producer
+
+from shared.adapters.kafka.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(RuntimeError):
     """The broker did not acknowledge in time: nothing may be reported as accepted."""
-
-
-@dataclass(frozen=True, slots=True)
-class OutboundMessage:
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 # Errors after which an idempotent producer never recovers by itself: librdkafka's advice is to

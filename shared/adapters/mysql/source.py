@@ -1,21 +1,36 @@
-"""The system of record's side of the `lag` query: MySQL's newest change_seq and what the store lacks."""
+"""MySQL as the source of the analytics store: how far its committed changes reach, and what a store lacks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from shared.services.queries import SourceHead
-
 # change_seq is unique in both tables, so MAX and the range count are index lookups.
-_HEAD = sa.text(
-    "SELECT (SELECT COALESCE(MAX(change_seq), 0) FROM transactions), "
-    "(SELECT COALESCE(MAX(change_seq), 0) FROM budgets), "
-    "(SELECT COUNT(*) FROM transactions WHERE change_seq > :w), "
+_HIGH = sa.text(
+    "SELECT COALESCE((SELECT MAX(change_seq) FROM transactions), 0), "
+    "COALESCE((SELECT MAX(change_seq) FROM budgets), 0)"
+)
+_PENDING = sa.text(
+    "SELECT (SELECT COUNT(*) FROM transactions WHERE change_seq > :w), "
     "(SELECT COUNT(*) FROM budgets WHERE change_seq > :w)"
 )
+
+
+@dataclass(frozen=True)
+class SourceHead:
+    """Where MySQL stands: its newest change_seq and how many rows changed after a watermark."""
+
+    change_seq: int
+    pending_rows: int
+
+
+def committed_high(engine: Engine) -> int:
+    """The highest change sequence committed in MySQL: every smaller one is committed too."""
+    with engine.connect() as conn:
+        return int(max(conn.execute(_HIGH).one()))
 
 
 def source_head(engine: Engine) -> Callable[[int], SourceHead]:
@@ -23,7 +38,8 @@ def source_head(engine: Engine) -> Callable[[int], SourceHead]:
 
     def read(watermark: int) -> SourceHead:
         with engine.connect() as conn:
-            txn_seq, budget_seq, txn_rows, budget_rows = conn.execute(_HEAD, {"w": watermark}).one()
-        return SourceHead(change_seq=int(max(txn_seq, budget_seq)), pending_rows=int(txn_rows + budget_rows))
+            high = int(max(conn.execute(_HIGH).one()))
+            pending = sum(int(n) for n in conn.execute(_PENDING, {"w": watermark}).one())
+        return SourceHead(change_seq=high, pending_rows=pending)
 
     return read

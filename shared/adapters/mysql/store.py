@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from shared.adapters.mysql.engine import is_mysql
 from shared.adapters.mysql.tables import transactions
-from shared.domain.events import BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated
+from shared.domain.cursor import decode_cursor, encode_cursor
+from shared.domain.events import AnyEvent, BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated
 from shared.domain.money import format_amount
-
-AnyEvent = TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetSet
 
 _CHUNK = 1_000
 _TXN_COLUMNS = (
@@ -77,6 +77,30 @@ class ApplyResult:
     duplicates: int  # events already applied earlier (redeliveries)
 
 
+class Refused(Exception):
+    """The database refused a value in the batch: about the events, never about the connection."""
+
+
+class EventStore(Protocol):
+    """What the storage service needs of the system of record."""
+
+    def apply(self, events: Sequence[AnyEvent]) -> ApplyResult: ...
+
+    def get_transaction(self, *, user_id: str, transaction_id: str) -> dict | None: ...
+
+    def list_transactions(
+        self,
+        *,
+        user_id: str,
+        start: date | None = None,
+        end: date | None = None,
+        category: str | None = None,
+        kind: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page: ...
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[dict]
@@ -93,7 +117,17 @@ class Store:
     # -- writes ---------------------------------------------------------------------------------
 
     def apply(self, events: Sequence[AnyEvent]) -> ApplyResult:
-        """Apply a batch in one database transaction; an event already applied is skipped."""
+        """Apply a batch in one database transaction; an event already applied is skipped.
+
+        Refused when the database refuses a value (too long, out of range, a broken constraint); every other
+        error (connection lost, server down, schema missing) propagates as it is: a reason to retry later.
+        """
+        try:
+            return self._apply(events)
+        except (DataError, IntegrityError) as exc:
+            raise Refused(str(exc.orig)) from exc
+
+    def _apply(self, events: Sequence[AnyEvent]) -> ApplyResult:
         with self.engine.begin() as conn:
             # Lock first: a second consumer holding a redelivered copy of this batch waits here,
             # then finds these events already recorded instead of failing on the unique key.
@@ -197,7 +231,7 @@ class Store:
         if kind:
             query = query.where(t.type == kind)
         if cursor:
-            d, rec, tid = decode_cursor(cursor)
+            d, rec, tid = decode_cursor(cursor)  # a 400 Problem when it is not ours
             query = query.where(
                 sa.or_(
                     t.booking_date < d,
@@ -211,30 +245,13 @@ class Store:
             rows = conn.execute(query).mappings().all()
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]) if more else None
+        last = rows[-1] if rows else None
+        next_cursor = encode_cursor(last["booking_date"], last["recorded_at"], last["id"]) if more and last else None
         return Page([_public(r) for r in rows], next_cursor)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-
-
-class BadCursor(ValueError):
-    """A cursor this service did not hand out."""
-
-
-def encode_cursor(row) -> str:
-    raw = orjson.dumps([row["booking_date"].isoformat(), row["recorded_at"], row["id"]])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[date, int, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        d, rec, tid = orjson.loads(base64.urlsafe_b64decode(padded))
-        return date.fromisoformat(d), int(rec), str(tid)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise BadCursor("cursor is not one this service handed out; start again without it") from None
 
 
 def _create_row(e: TransactionCreated, seq: int) -> tuple:

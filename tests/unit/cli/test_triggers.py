@@ -6,15 +6,14 @@ import pytest
 
 from cli.runner.index import index
 from cli.runner.triggers import _backoff_s, ncrontab
-from function_app import app
 
 
 def test_without_a_policy_retries_back_off_from_one_second_doubling_to_thirty():
     assert [_backoff_s(None, n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
 
 
-def test_the_storage_trigger_retries_with_its_declared_exponential_policy():
-    (retry,) = [fn.retry for fn in index(app) if fn.name == "store_transactions"]
+def test_the_storage_trigger_retries_with_its_declared_exponential_policy(function_app):
+    (retry,) = [fn.retry for fn in index(function_app) if fn.name == "store_transactions"]
     assert retry["strategy"] == "exponential_backoff"
     assert _backoff_s(retry, 1) == 1
     assert _backoff_s(retry, 3) == 4

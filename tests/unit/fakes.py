@@ -1,0 +1,75 @@
+"""Fakes for unit tests: each implements the interface the services use (EventPublisher, EventStore)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from shared.adapters.kafka.messages import OutboundMessage
+from shared.adapters.kafka.publisher import BrokerUnavailable
+from shared.adapters.mysql.store import ApplyResult, Page, Refused
+from shared.domain.events import AnyEvent, TransactionCreated
+
+
+class FakePublisher:
+    """Keeps what it was asked to publish; `down` makes every call fail as an unreachable broker does."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutboundMessage] = []
+        self.down = False
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        self.publish_blocking(messages)
+
+    def publish_blocking(self, messages: Sequence[OutboundMessage]) -> None:
+        if self.down:
+            raise BrokerUnavailable("the broker did not acknowledge in time")
+        self.sent.extend(messages)
+
+    def on(self, topic: str) -> list[OutboundMessage]:
+        return [m for m in self.sent if m.topic == topic]
+
+
+class FakeStore:
+    """Applies events in memory, at most once each; `refuse(predicate)` makes it refuse batches holding such an
+    event, as the database refuses a value it cannot store (the whole batch's transaction rolls back)."""
+
+    def __init__(self) -> None:
+        self.applied: dict[str, AnyEvent] = {}
+        self.batches: list[int] = []
+        self._refuse: Callable[[AnyEvent], bool] = lambda _e: False
+
+    def refuse(self, predicate: Callable[[AnyEvent], bool]) -> None:
+        self._refuse = predicate
+
+    def apply(self, events: Sequence[AnyEvent]) -> ApplyResult:
+        self.batches.append(len(events))
+        if any(self._refuse(e) for e in events):
+            raise Refused("Data too long for column 'category' at row 1")
+        fresh = {str(e.event_id): e for e in events if str(e.event_id) not in self.applied}
+        self.applied.update(fresh)
+        return ApplyResult(len(fresh), len(events) - len(fresh))
+
+    def get_transaction(self, *, user_id: str, transaction_id: str) -> dict | None:
+        for e in self.applied.values():
+            if isinstance(e, TransactionCreated) and e.user_id == user_id and str(e.transaction.id) == transaction_id:
+                return {**e.transaction.to_json(), "version": e.version}
+        return None
+
+    def list_transactions(
+        self,
+        *,
+        user_id: str,
+        start: date | None = None,
+        end: date | None = None,
+        category: str | None = None,
+        kind: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        items = [
+            {**e.transaction.to_json(), "version": e.version}
+            for e in self.applied.values()
+            if isinstance(e, TransactionCreated) and e.user_id == user_id
+        ]
+        return Page(sorted(items, key=lambda t: t["date"], reverse=True)[:limit], None)

@@ -29,7 +29,7 @@ def migrate(engine: Engine) -> None:
             if got != 1:
                 raise RuntimeError("could not take the migration lock within 60 s")
         try:
-            command.upgrade(_config(conn), "head")
+            command.upgrade(_config(conn), "heads")  # feature branches of the schema merge at "heads"
             conn.commit()
         finally:
             if is_mysql(engine):

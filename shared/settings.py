@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -47,9 +48,15 @@ class Settings(BaseSettings):
     queries_topic: str = Field("queries", validation_alias=_alias("QueriesTopic"))
     results_topic: str = Field("query-results", validation_alias=_alias("ResultsTopic"))
     alerts_topic: str = Field("budget-alerts", validation_alias=_alias("AlertsTopic"))
+    # What storage applied, in commit order (an outbox relayed after each batch): alerts and webhooks read it.
+    changes_topic: str = Field("changes", validation_alias=_alias("ChangesTopic"))
     storage_consumer_group: str = Field("storage", validation_alias=_alias("StorageConsumerGroup"))
     analyzer_consumer_group: str = Field("analyzer", validation_alias=_alias("AnalyzerConsumerGroup"))
     alerts_consumer_group: str = Field("analyzer-alerts", validation_alias=_alias("AlertsConsumerGroup"))
+    webhooks_consumer_group: str = Field("webhooks", validation_alias=_alias("WebhooksConsumerGroup"))
+    # Records of events already applied are kept this long: it must exceed the topics' retention (7 days on
+    # Event Hubs), or a redelivery older than the records would be applied a second time.
+    processed_events_retention_days: int = Field(14, ge=1, validation_alias=_alias("ProcessedEventsRetentionDays"))
 
     # MySQL (Azure Database for MySQL) or, for the embedded default, an SQLite file
     database_url: str = Field(validation_alias=_alias("DATABASE_URL"))
@@ -62,6 +69,20 @@ class Settings(BaseSettings):
     auth_audience: str = Field(validation_alias=_alias("AuthAudience"))
     auth_jwks_url: str = Field(validation_alias=_alias("AuthJwksUrl"))
     auth_admin_role: str = Field("Budget.Admin", validation_alias=_alias("AuthAdminRole"))
+    # The dashboard's Entra ID sign-in (one app registration is both the SPA and the API): its client id and the
+    # delegated scope it asks for. Unset locally, where the development issuer's sign-in form is used.
+    auth_client_id: str | None = Field(None, validation_alias=_alias("AuthClientId"))
+    auth_scope: str | None = Field(None, validation_alias=_alias("AuthScope"))
+    # Where the dashboard finds each service's API when they are separate Function Apps (JSON object, e.g.
+    # {"storage": "https://budget-storage.azurewebsites.net"}); empty: every API is on the dashboard's origin.
+    dashboard_api_urls: dict[str, str] = Field(default_factory=dict, validation_alias=_alias("DashboardApiUrls"))
+
+    # Telemetry: Application Insights in Azure, an OTLP endpoint when one is configured, else the console.
+    applicationinsights_connection_string: str | None = Field(
+        None, validation_alias=_alias("APPLICATIONINSIGHTS_CONNECTION_STRING")
+    )
+    otel_service_name: str | None = Field(None, validation_alias=_alias("OTEL_SERVICE_NAME"))
+    otel_exporter_otlp_endpoint: str | None = Field(None, validation_alias=_alias("OTEL_EXPORTER_OTLP_ENDPOINT"))
 
     # Processor / analyzer
     sync_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("SyncSchedule"))
@@ -77,6 +98,12 @@ class Settings(BaseSettings):
     @classmethod
     def _known_services(cls, value: str) -> str:
         return ",".join(_parse_services(value))
+
+    @field_validator("dashboard_api_urls", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        # From the environment pydantic-settings parses JSON itself; given as a string (a runner, a test), here.
+        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

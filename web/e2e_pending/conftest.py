@@ -16,11 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from local_kafka.tansu import free_port
 from tests.support.wait import until
 
+# Writes reach the page through the broker and storage: give every wait as long as a page's own default.
+expect.set_options(timeout=20_000)
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -113,6 +115,10 @@ class Watched:
         self.page.get_by_role("button", name="Sign in").click()
         self.page.get_by_role("heading", name="Overview", level=1).wait_for()
 
+    def go(self, page_name: str) -> None:
+        """Follow a link of the main navigation."""
+        self.page.get_by_role("navigation", name="Main").get_by_role("link", name=page_name, exact=True).click()
+
     def add_transaction(self, *, amount: str, category: str, description: str, kind: str = "Expense") -> None:
         form = self.page.get_by_role("form", name="Transaction")
         form.get_by_label("Type").select_option(label=kind)
@@ -185,22 +191,24 @@ def user() -> str:
 
 
 @pytest.fixture
-def seeded(base_url, user) -> str:
+def api(base_url, user):
+    """An HTTP client of the API signed in as `user` (a development token)."""
+    headers = {"Authorization": f"Bearer {dev_token(base_url, user)}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def seeded(api, user) -> str:
     """`user` with a month of figures recorded through the API, waited for until the reports show them."""
-    api = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {dev_token(base_url, user)}"}, timeout=10)
-    month = dt.date.today().strftime("%Y-%m")
+    today = dt.date.today()
+    month = today.strftime("%Y-%m")
     for kind, amount, category in [
         ("income", "3100.00", "salary"),
         ("expense", "84.20", "groceries"),
         ("expense", "920.00", "rent"),
     ]:
-        body = {
-            "type": kind,
-            "amount": amount,
-            "currency": "EUR",
-            "category": category,
-            "date": dt.date.today().isoformat(),
-        }
+        body = {"type": kind, "amount": amount, "currency": "EUR", "category": category, "date": today.isoformat()}
         assert api.post("/api/transactions", json=body).status_code == 202
     assert api.put(f"/api/budgets/groceries/{month}", json={"amount": "100.00", "currency": "EUR"}).status_code == 202
 

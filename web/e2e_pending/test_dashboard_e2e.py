@@ -24,7 +24,7 @@ def test_a_person_records_money_sets_a_budget_and_sees_the_month(watch, base_url
     w.shot("sign-in")
     w.sign_in(user)
 
-    page.get_by_role("link", name="Transactions").click()
+    w.go("Transactions")
     assert page.get_by_role("form", name="Transaction").get_by_label("Date").input_value() == today
     for kind, amount, category, description in (
         ("Income", "2500.00", "salary", f"salary {user}"),
@@ -36,7 +36,7 @@ def test_a_person_records_money_sets_a_budget_and_sees_the_month(watch, base_url
         page.get_by_role("status").filter(has_text="The transaction is saved.").wait_for()
     w.shot("transactions")
 
-    page.get_by_role("link", name="Budgets").click()
+    w.go("Budgets")
     form = page.get_by_role("form", name="Set a budget")
     form.get_by_label("Category").fill("groceries")
     assert form.get_by_label("Month").input_value() == month
@@ -49,7 +49,7 @@ def test_a_person_records_money_sets_a_budget_and_sees_the_month(watch, base_url
     page.get_by_role("status").filter(has_text="The groceries budget for").filter(has_text="is saved").wait_for()
     w.shot("budgets")
 
-    page.get_by_role("link", name="Overview").click()
+    w.go("Overview")
     page.locator("#trend canvas[data-state=drawn]").wait_for()
     totals = page.get_by_label("EUR totals").inner_text()
     assert all(figure in totals for figure in ("2500.00 EUR", "42.50 EUR", "2457.50 EUR")), totals
@@ -71,7 +71,7 @@ def test_corrections_deletions_and_refusals_read_as_a_person_expects(watch, user
     w = watch()
     page = w.page
     w.sign_in(user)
-    page.get_by_role("link", name="Transactions").click()
+    w.go("Transactions")
     form = page.get_by_role("form", name="Transaction")
 
     # A refusal: the API's detail in the status line, its field error next to the field.
@@ -119,6 +119,36 @@ def test_corrections_deletions_and_refusals_read_as_a_person_expects(watch, user
     w.assert_clean(w.ALERTS_404, (422, "/api/transactions"))
 
 
+def test_the_list_is_newest_first_and_loads_more_on_request(watch, api, user):
+    start = dt.date.today() - dt.timedelta(days=40)
+    rows = [
+        {
+            "type": "expense",
+            "amount": f"{i}.00",
+            "currency": "EUR",
+            "category": "misc",
+            "date": str(start + dt.timedelta(days=i)),
+        }
+        for i in range(1, 31)
+    ]
+    assert api.post("/api/transactions/batch", json={"transactions": rows}).status_code == 202
+    w = watch()
+    w.sign_in(user)
+    w.go("Transactions")
+    dates = w.page.locator("table.transactions tbody tr td:first-child")
+    expect(dates).to_have_count(25, timeout=20_000)  # a page of 25, once storage has them all
+    assert dates.first.inner_text() == str(start + dt.timedelta(days=30))
+    w.page.get_by_role("button", name="Load more").click()
+    expect(dates).to_have_count(30)
+    assert dates.last.inner_text() == str(start + dt.timedelta(days=1))
+    assert w.page.get_by_role("button", name="Load more").is_hidden()
+
+    w.page.get_by_role("button", name="Sign out").click()
+    w.page.get_by_text("You are signed out.").wait_for()
+    assert w.page.evaluate("JSON.stringify(sessionStorage)") in ("{}", '{"budget.notice":"You are signed out."}')
+    w.assert_clean(w.ALERTS_404)
+
+
 def test_a_write_shows_the_outcome_of_its_operation_once_the_api_has_operations(watch, base_url, user):
     """The coming operations API (issue 10), played by the test: 202 + Location, then GET ?wait=5 → rejected."""
     w = watch()
@@ -139,7 +169,7 @@ def test_a_write_shows_the_outcome_of_its_operation_once_the_api_has_operations(
 
     w.page.route(f"{base_url}/api/transactions", accepted)
     w.page.route(f"{base_url}/api/operations/**", outcome)
-    w.page.get_by_role("link", name="Transactions").click()
+    w.go("Transactions")
     w.add_transaction(amount="9.99", category="books", description="never stored")
     w.page.get_by_role("status").filter(has_text="The transaction was refused: The account is closed.").wait_for()
     assert waits == [f"{base_url}/api/operations/op-1?wait=5"] * 2
@@ -193,7 +223,7 @@ def test_the_admin_page_is_refused_to_a_non_admin(watch, base_url, user):
 def test_an_admin_sees_every_users_figures(watch, seeded):
     w = watch()
     w.sign_in(f"{seeded}-admin", admin=True)
-    w.page.get_by_role("link", name="Admin").click()
+    w.go("Admin")
     w.page.get_by_text("Changes behind").wait_for()
     w.page.get_by_text("Distinct users over these months").wait_for()
     expect(w.page.get_by_text("Loading…")).to_have_count(0)

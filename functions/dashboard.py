@@ -22,8 +22,10 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from functions.errors import problem_response
+from shared.problems import Problem, invalid
+
 SERVICES = ("receiver", "storage", "analyzer")
-PROBLEM = "application/problem+json"
 _ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # one path segment, no dot-files, no traversal
 _ASSET_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -118,7 +120,11 @@ def _secured_route(headers: dict[str, str]) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def secured(request: Request) -> Response:
-                response = await handler(request)
+                # A refusal is rendered here, not by the app's handler, so it carries the headers too.
+                try:
+                    response = await handler(request)
+                except Problem as refused:
+                    response = problem_response(refused)
                 response.headers.update(headers)
                 return response
 
@@ -138,11 +144,6 @@ class DevTokenRequest(BaseModel):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", v):
             raise ValueError("user must be 1-64 letters, digits or . _ @ -, starting with a letter or a digit")
         return v
-
-
-def problem(status: int, title: str, detail: str, **extra) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM)
 
 
 def dashboard_router(
@@ -176,7 +177,7 @@ def dashboard_router(
             return Response(_NOT_BUILT, status_code=503, media_type=_HTML, headers={"Retry-After": "30"})
         path = dist / "assets" / name
         if not _ASSET_NAME.fullmatch(name) or not path.is_file():
-            return problem(404, "Not Found", f"No asset {name!r}: the page may be older than the last build.")
+            raise Problem(404, f"No asset {name!r}: the page may be older than the last build; reload it.")
         # Names carry a content hash: a changed file gets a new name, so an old one never goes stale.
         return FileResponse(
             path,
@@ -189,24 +190,19 @@ def dashboard_router(
         @router.post("/api/dev/token")
         async def dev_token(request: Request) -> Response:
             if not config.dev_sign_in:
-                return problem(404, "Not Found", "The development issuer is off: sign in with Microsoft instead.")
+                raise Problem(404, "The development issuer is off: sign in with Microsoft instead.")
             if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-                return problem(415, "Unsupported Media Type", "Send the body as application/json.")
+                raise Problem(415, "Send the body as application/json.")
             body = await request.body()
             if len(body) > 4096:
-                return problem(413, "Content Too Large", "The body is over 4,096 bytes.")
+                raise Problem(413, "The body is over 4,096 bytes.")
             try:
                 wanted = DevTokenRequest.model_validate_json(body)
             except ValidationError as exc:
-                found = exc.errors(include_url=False)
+                found = exc.errors(include_url=False, include_input=False)
                 if any(e["type"] == "json_invalid" for e in found):
-                    return problem(400, "Bad Request", 'The body is not JSON; send {"user": "alice", "admin": false}.')
-                errors = [
-                    {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"].removeprefix("Value error, ")}
-                    for e in found
-                ]
-                detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-                return problem(422, "Unprocessable Content", f"The request has invalid fields: {detail}", errors=errors)
+                    raise Problem(400, 'The body is not JSON; send {"user": "alice", "admin": false}.') from None
+                raise invalid(found) from None
             token = mint_dev_token(wanted.user, wanted.admin)
             expires = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
             answer = {"access_token": token, "token_type": "Bearer", "expires_in": max(0, int(expires - time.time()))}

@@ -1,25 +1,34 @@
-"""Bearer-token verification: RS256 only, against the issuer's JWKS, issuer and audience."""
+"""Bearer-token verification: exactly the v2.0 access tokens Entra ID issues for this API (RS256, JWKS keys)."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import re
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.request import urlopen
+from urllib.parse import urlsplit
 
 import jwt
-import orjson
-from jwt import PyJWK
+
+from shared.adapters.auth.jwks import SigningKeys, UnknownKey, UrlJwksSource
 
 ALGORITHMS = ["RS256"]
-_JWKS_TTL_S = 3_600
-_REFRESH_FLOOR_S = 30  # an unknown kid re-reads the JWKS at most this often
-_CACHE_MAX = 10_000
+SCOPE = "access_as_user"  # the delegated scope the app registration exposes
+V1_REFUSED = "a v1.0 token: the app registration must issue v2.0 tokens (accessTokenAcceptedVersion 2)"
 _CACHE_TTL_S = 300  # a verified token is trusted again without re-checking for at most this long
+# Entra's v2.0 issuer names the tenant: https://login.microsoftonline.com/<tenant>/v2.0 (the dev issuer alike).
+_V2_ISSUER_PATH = re.compile(r"/([0-9a-fA-F-]{36})/v2\.0/?")
+_V1_HOSTS = ("sts.windows.net",)
+
+log = logging.getLogger("budget.auth")
 
 
 class AuthError(Exception):
-    """The token cannot be trusted; `reason` is safe to show the caller."""
+    """The token cannot be trusted; `reason` is safe to show the caller (details go to the log)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -37,90 +46,131 @@ class Principal:
         return self.admin_role in self.roles
 
 
-class _Jwks:
-    """Signing keys by kid, cached; re-read when a token names a kid we do not know (key rollover)."""
+def issuer_tenant(issuer: str) -> str | None:
+    """The tenant id an Entra-style v2.0 issuer names, or None for another kind of issuer."""
+    parts = urlsplit(issuer)
+    match = _V2_ISSUER_PATH.fullmatch(parts.path) if parts.scheme == "https" else None
+    return match.group(1).lower() if match else None
 
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._keys: dict[str, PyJWK] = {}
-        self._fetched = 0.0
-        self._lock = threading.Lock()
 
-    def key(self, kid: str) -> PyJWK:
+class _Verified:
+    """Verified tokens, least recently used first out, each until its own expiry; keyed by the token's hash."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()  # held only for dictionary operations: safe on the event loop
+
+    def get(self, token: str, now: float) -> Principal | None:
+        digest = hashlib.sha256(token.encode()).digest()
         with self._lock:
-            now = time.monotonic()
-            stale = now - self._fetched > _JWKS_TTL_S
-            if stale or (kid not in self._keys and now - self._fetched > _REFRESH_FLOOR_S):
-                self._keys = self._load()
-                self._fetched = now
-            try:
-                return self._keys[kid]
-            except KeyError:
-                raise AuthError("token signed by an unknown key") from None
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            if entry[1] <= now:
+                del self._entries[digest]
+                return None
+            self._entries.move_to_end(digest)
+            return entry[0]
 
-    def _load(self) -> dict[str, PyJWK]:
-        try:
-            with urlopen(self._url, timeout=5) as response:  # noqa: S310 - https or file:// enforced by settings
-                document = orjson.loads(response.read())
-        except OSError as exc:
-            raise AuthError(f"signing keys unavailable: {exc}") from None
-        keys = {}
-        for jwk in document.get("keys", []):
-            if jwk.get("kty") == "RSA" and jwk.get("kid") and jwk.get("use", "sig") == "sig":
-                keys[jwk["kid"]] = PyJWK(jwk, algorithm="RS256")
-        return keys
+    def put(self, token: str, principal: Principal, until: float) -> None:
+        if self._size <= 0:
+            return
+        digest = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            self._entries[digest] = (principal, until)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class TokenVerifier:
-    def __init__(self, *, issuer: str, audience: str, jwks_url: str, admin_role: str, leeway_s: int = 60) -> None:
+    """Accepts v2.0 access tokens from `issuer` for `audience` (the API's client id).
+
+    Delegated tokens must carry `scope` in `scp`; app-only tokens (no `scp`) must carry one of `app_roles`
+    (by default only the admin role). The user is `oid`, never `sub` (pairwise per application).
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        admin_role: str,
+        jwks_url: str | None = None,
+        signing_keys: SigningKeys | None = None,
+        scope: str = SCOPE,
+        app_roles: Iterable[str] | None = None,
+        leeway_s: int = 60,
+        cache_size: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`cache_size` bounds the verified-token cache (0: none); `clock` is its wall clock."""
+        if signing_keys is None and jwks_url is None:
+            raise ValueError("TokenVerifier needs jwks_url or signing_keys")
         self._issuer = issuer
+        self._tenant = issuer_tenant(issuer)
         self._audience = audience
         self._admin_role = admin_role
+        self._scope = scope
+        self._app_roles = frozenset(app_roles) if app_roles is not None else frozenset({admin_role})
         self._leeway = leeway_s
-        self._jwks = _Jwks(jwks_url)
+        self._keys = signing_keys or SigningKeys(UrlJwksSource(jwks_url or ""))
         # RS256 verification costs ~130 µs; a client sends the same token many times. Entries end at
         # the token's own expiry (or after five minutes, so a withdrawn signing key stops working).
-        self._verified: dict[str, tuple[Principal, float]] = {}
-        self._cache_lock = threading.Lock()
+        self._verified = _Verified(cache_size)
+        self._clock = clock
 
     def cached(self, token: str) -> Principal | None:
         """The caller of a token verified lately and not expired since; None when it must be verified."""
-        cached = self._verified.get(token)
-        if cached is not None and cached[1] > time.time():
-            return cached[0]
-        return None
+        return self._verified.get(token, self._clock())
 
     def verify(self, token: str) -> Principal:
+        """The caller a token names, or AuthError; SigningKeysUnavailable (503) when no key can be had."""
         cached = self.cached(token)
         if cached is not None:
             return cached
         principal, expires = self._verify(token)
-        with self._cache_lock:
-            if len(self._verified) >= _CACHE_MAX:
-                self._verified.pop(next(iter(self._verified)))
-            self._verified[token] = (principal, min(expires, time.time() + _CACHE_TTL_S))
+        self._verified.put(token, principal, min(expires, self._clock() + _CACHE_TTL_S))
         return principal
 
     def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AuthError("malformed token") from None
-        if header.get("alg") not in ALGORITHMS:
-            raise AuthError(f"token algorithm {header.get('alg')!r} is not accepted; RS256 only")
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            shown = repr(alg) if isinstance(alg, str) and len(alg) <= 16 else "of this kind"
+            raise AuthError(f"token algorithm {shown} is not accepted; RS256 only")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("token has no key id (kid)")
-        key = self._jwks.key(kid)
+        # Refusing on unverified claims is safe (nothing is granted) and names the usual misconfiguration.
+        if unverified.get("ver") == "1.0" or urlsplit(str(unverified.get("iss", ""))).hostname in _V1_HOSTS:
+            log.info("refused a v1.0 token (iss %r, aud %r)", unverified.get("iss"), unverified.get("aud"))
+            raise AuthError(V1_REFUSED)
         try:
-            claims = jwt.decode(
+            key = self._keys.key(kid)
+        except UnknownKey:
+            raise AuthError("token signed by an unknown key") from None
+        claims = self._decode(token, key.key)
+        return self._principal(claims), float(claims["exp"])
+
+    def _decode(self, token: str, key: object) -> dict:
+        try:
+            return jwt.decode(
                 token,
-                key.key,
+                key,
                 algorithms=ALGORITHMS,
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
-                options={"require": ["exp", "iat", "iss", "aud"]},
+                options={"require": ["exp", "iat", "nbf", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("token expired") from None
@@ -130,18 +180,31 @@ class TokenVerifier:
             raise AuthError("token is for another audience") from None
         except jwt.InvalidIssuerError:
             raise AuthError("token is from another issuer") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(f"token lacks the {exc.claim} claim") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("token signature does not verify") from None
         except jwt.PyJWTError as exc:
-            raise AuthError(f"invalid token: {exc}") from None
-        user_id = claims.get("oid") or claims.get("sub")
+            log.info("refused a token: %s", exc)
+            raise AuthError("invalid token") from None
+
+    def _principal(self, claims: dict) -> Principal:
+        if claims.get("ver") != "2.0":
+            raise AuthError("token is not a v2.0 access token (ver)")
+        if self._tenant is not None and str(claims.get("tid", "")).lower() != self._tenant:
+            raise AuthError("token is from another tenant")
+        user_id = claims.get("oid")
         if not isinstance(user_id, str) or not user_id or len(user_id) > 128:
-            raise AuthError("token names no user (oid or sub)")
-        roles = claims.get("roles") or []
-        if not isinstance(roles, list):
-            roles = []
-        principal = Principal(
-            user_id=user_id, roles=frozenset(r for r in roles if isinstance(r, str)), admin_role=self._admin_role
-        )
-        return principal, float(claims["exp"])
+            raise AuthError("token names no user (oid)")
+        roles = claims.get("roles")
+        granted = frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset()
+        if "scp" in claims:
+            scopes = claims["scp"]
+            if not isinstance(scopes, str) or self._scope not in scopes.split():
+                raise AuthError(f"token lacks the {self._scope} scope")
+        elif not granted & self._app_roles:
+            raise AuthError("an application token needs an app role of this API")
+        return Principal(user_id=user_id, roles=granted, admin_role=self._admin_role)
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Bearer tokens: only RS256 tokens from the configured issuer, for this audience, signed by a known key."""
+"""Bearer tokens: exactly the v2.0 access tokens Entra ID issues for this API, signed by a known key."""
 
 import base64
 import hashlib
@@ -11,33 +11,41 @@ import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from shared.adapters.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DevIssuer
-from shared.adapters.auth.tokens import AuthError, TokenVerifier, bearer_token
+from shared.adapters.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DEV_TENANT, DevIssuer
+from shared.adapters.auth.jwks import SigningKeys
+from shared.adapters.auth.tokens import V1_REFUSED, AuthError, TokenVerifier, bearer_token, issuer_tenant
+from tests.unit.adapters.auth.fakes import FakeClock, FakeJwksSource
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLIENT_ID = "6e74172b-be56-4843-9ff4-e66a39bb12e3"
+ENTRA_V2 = f"https://login.microsoftonline.com/{TENANT}/v2.0"
+ENTRA_V1 = f"https://sts.windows.net/{TENANT}/"
 
 
-@pytest.fixture
-def issuer(tmp_path) -> DevIssuer:
-    return DevIssuer(tmp_path / "issuer").ensure()
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory) -> DevIssuer:
+    return DevIssuer(tmp_path_factory.mktemp("issuer")).ensure()
+
+
+@pytest.fixture(scope="module")
+def stranger(tmp_path_factory) -> DevIssuer:
+    return DevIssuer(tmp_path_factory.mktemp("stranger")).ensure()
+
+
+def verifier_for(dev: DevIssuer, **options) -> TokenVerifier:
+    """A verifier of the development issuer's tokens; `options` change issuer, audience, cache, ..."""
+    keys = SigningKeys(FakeJwksSource(FakeClock(), dev))
+    options = {"issuer": DEV_ISSUER, "audience": DEV_AUDIENCE, "admin_role": ADMIN_ROLE, **options}
+    return TokenVerifier(signing_keys=keys, **options)
 
 
 @pytest.fixture
 def verifier(issuer) -> TokenVerifier:
-    return TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks_url=issuer.jwks_url, admin_role=ADMIN_ROLE)
+    return verifier_for(issuer)
 
 
 def user() -> str:
     return f"user-{uuid.uuid4().hex[:8]}"
-
-
-def signed(issuer: DevIssuer, *, drop: tuple[str, ...] = (), headers: dict | None = None, **claims) -> str:
-    """A token signed with the issuer's key, with claims overridden or dropped."""
-    now = int(time.time())
-    payload = {"iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "sub": "s", "oid": "o", "iat": now, "nbf": now, "exp": now + 600}
-    payload.update(claims)
-    for name in drop:
-        payload.pop(name)
-    key = serialization.load_pem_private_key(issuer.key_path.read_bytes(), password=None)
-    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": issuer.kid(), **(headers or {})})
 
 
 def b64(data: bytes) -> str:
@@ -51,6 +59,20 @@ def reason(verifier: TokenVerifier, token: str) -> str:
     return info.value.reason
 
 
+def test_the_dev_issuer_mints_the_shape_of_an_entra_v2_access_token(issuer):
+    claims = jwt.decode(issuer.token("alice"), options={"verify_signature": False})
+    assert claims["iss"] == DEV_ISSUER == f"https://budget.local/{DEV_TENANT}/v2.0"
+    assert claims["aud"] == DEV_AUDIENCE and str(uuid.UUID(DEV_AUDIENCE)) == DEV_AUDIENCE
+    assert claims["tid"] == DEV_TENANT == issuer_tenant(DEV_ISSUER)
+    shape = (claims["ver"], claims["scp"], claims["oid"], claims["azp"])
+    assert shape == ("2.0", "access_as_user", "alice", DEV_AUDIENCE)
+    assert claims["sub"] != "alice" and len(claims["sub"]) == 43  # pairwise and opaque, as Entra's
+    assert "roles" not in claims  # Entra leaves roles out when none is assigned
+    assert claims["nbf"] == claims["iat"] < claims["exp"]
+    admin = jwt.decode(issuer.token("alice", admin=True), options={"verify_signature": False})
+    assert admin["roles"] == [ADMIN_ROLE]
+
+
 def test_a_valid_token_names_the_user_by_oid(issuer, verifier):
     uid = user()
     principal = verifier.verify(issuer.token(uid))
@@ -62,25 +84,87 @@ def test_the_admin_role_makes_an_admin(issuer, verifier):
     assert verifier.verify(issuer.token(user(), admin=True)).is_admin
 
 
-def test_oid_wins_over_sub(issuer, verifier):
-    assert verifier.verify(signed(issuer, oid="object-id", sub="pairwise-sub")).user_id == "object-id"
+def test_sub_is_never_taken_for_the_user(issuer, verifier):
+    assert reason(verifier, issuer.token("alice", oid=None, sub="alice")) == "token names no user (oid)"
 
 
-def test_sub_names_the_user_when_there_is_no_oid(issuer, verifier):
-    assert verifier.verify(signed(issuer, drop=("oid",), sub="only-sub")).user_id == "only-sub"
-
-
-def test_a_token_naming_no_user_is_refused(issuer, verifier):
-    assert reason(verifier, signed(issuer, drop=("oid", "sub"))) == "token names no user (oid or sub)"
-
-
-def test_a_user_id_longer_than_the_store_allows_is_refused(issuer, verifier):
-    assert "names no user" in reason(verifier, signed(issuer, oid="u" * 129))
+@pytest.mark.parametrize("oid", ["", "u" * 129, 42, ["alice"]])
+def test_an_oid_that_is_no_user_id_is_refused(issuer, verifier, oid):
+    assert reason(verifier, issuer.token("alice", oid=oid)) == "token names no user (oid)"
 
 
 @pytest.mark.parametrize("roles", ["Budget.Admin", {"Budget.Admin": True}, 1])
 def test_roles_that_are_not_a_list_grant_nothing(issuer, verifier, roles):
-    assert not verifier.verify(signed(issuer, roles=roles)).is_admin
+    assert not verifier.verify(issuer.token(user(), roles=roles)).is_admin
+
+
+def test_entra_v2_issuer_and_bare_client_id_audience_are_accepted(issuer):
+    verifier = verifier_for(issuer, issuer=ENTRA_V2, audience=CLIENT_ID)
+    token = issuer.token("alice", iss=ENTRA_V2, aud=CLIENT_ID, tid=TENANT, azp=str(uuid.uuid4()))
+    assert verifier.verify(token).user_id == "alice"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": ENTRA_V1, "ver": "1.0", "aud": f"api://{CLIENT_ID}"},  # what an unconfigured registration sends
+        {"iss": ENTRA_V1, "ver": "1.0", "aud": CLIENT_ID},
+        {"ver": "1.0"},
+        {"iss": ENTRA_V1},
+    ],
+)
+def test_a_v1_token_is_refused_naming_the_cause(issuer, claims):
+    verifier = verifier_for(issuer, issuer=ENTRA_V2, audience=CLIENT_ID)
+    token = issuer.token("alice", **{"iss": ENTRA_V2, "aud": CLIENT_ID, "tid": TENANT, **claims})
+    assert reason(verifier, token) == V1_REFUSED
+
+
+def test_a_v2_token_with_the_application_id_uri_as_audience_is_refused(issuer):
+    verifier = verifier_for(issuer, issuer=ENTRA_V2, audience=CLIENT_ID)
+    token = issuer.token("alice", iss=ENTRA_V2, aud=f"api://{CLIENT_ID}", tid=TENANT)
+    assert reason(verifier, token) == "token is for another audience"
+
+
+@pytest.mark.parametrize("ver", [None, "2", "3.0", 2.0])
+def test_a_token_of_no_or_another_version_is_refused(issuer, verifier, ver):
+    assert reason(verifier, issuer.token("alice", ver=ver)) == "token is not a v2.0 access token (ver)"
+
+
+@pytest.mark.parametrize("tid", [None, TENANT, "common"])
+def test_a_token_from_another_tenant_is_refused(issuer, verifier, tid):
+    assert reason(verifier, issuer.token("alice", tid=tid)) == "token is from another tenant"
+
+
+def test_issuer_tenant_reads_entra_v2_issuers_only():
+    assert issuer_tenant(ENTRA_V2) == TENANT
+    assert issuer_tenant(ENTRA_V1) is None
+    assert issuer_tenant("https://accounts.example/") is None
+
+
+@pytest.mark.parametrize("scp", ["access_as_user", "User.Read access_as_user", "access_as_user openid"])
+def test_a_delegated_token_with_the_api_scope_is_accepted(issuer, verifier, scp):
+    assert verifier.verify(issuer.token("alice", scp=scp)).user_id == "alice"
+
+
+@pytest.mark.parametrize("scp", ["", "User.Read", "access_as_user_not", ["access_as_user"]])
+def test_a_delegated_token_without_the_api_scope_is_refused(issuer, verifier, scp):
+    assert reason(verifier, issuer.token("alice", scp=scp, admin=True)) == "token lacks the access_as_user scope"
+
+
+def test_an_app_only_token_without_an_app_role_of_this_api_is_refused(issuer, verifier):
+    assert reason(verifier, issuer.token("daemon", scp=None)) == "an application token needs an app role of this API"
+    other = issuer.token("daemon", scp=None, roles=["Other.Api.Role"])
+    assert reason(verifier, other) == "an application token needs an app role of this API"
+
+
+def test_an_app_only_token_with_the_admin_role_is_an_admin(issuer, verifier):
+    assert verifier.verify(issuer.token("daemon", scp=None, admin=True)).is_admin
+
+
+def test_app_roles_this_api_defines_admit_app_only_tokens_without_making_them_admins(issuer):
+    verifier = verifier_for(issuer, app_roles={ADMIN_ROLE, "Budget.Reader"})
+    principal = verifier.verify(issuer.token("daemon", scp=None, roles=["Budget.Reader"]))
+    assert principal.user_id == "daemon" and not principal.is_admin
 
 
 def test_an_expired_token_is_refused(issuer, verifier):
@@ -89,32 +173,32 @@ def test_an_expired_token_is_refused(issuer, verifier):
 
 def test_clock_skew_within_the_leeway_is_tolerated(issuer, verifier):
     now = int(time.time())
-    assert verifier.verify(signed(issuer, exp=now - 30, nbf=now + 30, iat=now + 30)).user_id == "o"
+    assert verifier.verify(issuer.token("o", exp=now - 30, nbf=now + 30, iat=now + 30)).user_id == "o"
 
 
 def test_a_token_not_yet_valid_beyond_the_leeway_is_refused(issuer, verifier):
     now = int(time.time())
-    assert reason(verifier, signed(issuer, nbf=now + 3_600, exp=now + 7_200)) == "token not yet valid"
+    assert reason(verifier, issuer.token("o", nbf=now + 3_600, exp=now + 7_200)) == "token not yet valid"
 
 
 def test_a_token_for_another_audience_is_refused(issuer, verifier):
-    assert reason(verifier, issuer.token(user(), aud="api://someone-else")) == "token is for another audience"
+    assert reason(verifier, issuer.token(user(), aud=str(uuid.uuid4()))) == "token is for another audience"
 
 
 def test_a_token_from_another_issuer_is_refused(issuer, verifier):
     assert reason(verifier, issuer.token(user(), iss="https://evil.example/")) == "token is from another issuer"
 
 
-@pytest.mark.parametrize("claim", ["exp", "iat", "iss", "aud"])
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf", "iss", "aud"])
 def test_tokens_missing_a_required_claim_are_refused(issuer, verifier, claim):
-    assert claim in reason(verifier, signed(issuer, drop=(claim,)))
+    assert reason(verifier, issuer.token("o", **{claim: None})) == f"token lacks the {claim} claim"
 
 
 def test_an_unsigned_alg_none_token_is_refused(issuer, verifier):
     header = b64(orjson.dumps({"alg": "none", "typ": "JWT", "kid": issuer.kid()}))
     payload = jwt.decode(issuer.token(user()), options={"verify_signature": False})
     token = f"{header}.{b64(orjson.dumps(payload))}."
-    assert "'none' is not accepted" in reason(verifier, token)
+    assert reason(verifier, token) == "token algorithm 'none' is not accepted; RS256 only"
 
 
 def test_hs256_signed_with_the_public_key_as_secret_is_refused(issuer, verifier):
@@ -131,49 +215,79 @@ def test_hs256_signed_with_the_public_key_as_secret_is_refused(issuer, verifier)
     assert "'HS256' is not accepted" in reason(verifier, f"{signing_input}.{b64(signature)}")
 
 
-@pytest.mark.parametrize("alg", ["RS512", "PS256", "ES256"])
+@pytest.mark.parametrize("alg", ["RS512", "PS256", "ES256", {"x": "/etc/passwd"}, "A" * 100])
 def test_other_algorithms_are_refused_even_with_a_known_kid(issuer, verifier, alg):
     header = b64(orjson.dumps({"alg": alg, "typ": "JWT", "kid": issuer.kid()}))
-    assert "RS256 only" in reason(verifier, f"{header}.{b64(b'{}')}.{b64(b'sig')}")
+    refusal = reason(verifier, f"{header}.{b64(b'{}')}.{b64(b'sig')}")
+    assert "RS256 only" in refusal and "/etc" not in refusal and len(refusal) < 60
 
 
-def test_a_token_from_a_key_not_in_the_jwks_is_refused(tmp_path, verifier):
-    stranger = DevIssuer(tmp_path / "stranger").ensure()
+def test_a_token_from_a_key_not_in_the_jwks_is_refused(stranger, verifier):
     assert reason(verifier, stranger.token(user())) == "token signed by an unknown key"
 
 
-def test_a_token_signed_by_another_key_under_a_known_kid_is_refused(tmp_path, issuer, verifier):
-    stranger = DevIssuer(tmp_path / "stranger").ensure()
-    forged = signed(stranger, headers={"kid": issuer.kid()})
-    assert "Signature verification failed" in reason(verifier, forged)
+def test_a_token_signed_by_another_key_under_a_known_kid_is_refused(issuer, stranger, verifier):
+    claims = jwt.decode(issuer.token("mallory"), options={"verify_signature": False})
+    key = serialization.load_pem_private_key(stranger.key_path.read_bytes(), password=None)
+    forged = jwt.encode(claims, key, algorithm="RS256", headers={"kid": issuer.kid()})
+    assert reason(verifier, forged) == "token signature does not verify"
 
 
 def test_a_token_without_a_kid_is_refused(issuer, verifier):
+    claims = jwt.decode(issuer.token("o"), options={"verify_signature": False})
     key = serialization.load_pem_private_key(issuer.key_path.read_bytes(), password=None)
-    now = int(time.time())
-    token = jwt.encode({"iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "oid": "o", "iat": now, "exp": now + 60}, key, "RS256")
-    assert reason(verifier, token) == "token has no key id (kid)"
+    assert reason(verifier, jwt.encode(claims, key, "RS256")) == "token has no key id (kid)"
 
 
 def test_a_tampered_payload_is_refused(issuer, verifier):
     head, _, sig = issuer.token("alice").split(".")
     payload = jwt.decode(issuer.token("alice"), options={"verify_signature": False}) | {"oid": "mallory"}
-    assert "invalid token" in reason(verifier, f"{head}.{b64(orjson.dumps(payload))}.{sig}")
+    assert reason(verifier, f"{head}.{b64(orjson.dumps(payload))}.{sig}") == "token signature does not verify"
 
 
-@pytest.mark.parametrize("token", ["", "abc", "a.b", "a.b.c", "...", "eyJhbGciOiJSUzI1NiJ9"])
+@pytest.mark.parametrize("token", ["", "abc", "a.b", "a.b.c", "...", "eyJhbGciOiJSUzI1NiJ9", "e30.W10.e30"])
 def test_malformed_tokens_are_refused(verifier, token):
     assert reason(verifier, token) == "malformed token"
 
 
-def test_unreachable_signing_keys_refuse_the_token_saying_why(issuer, tmp_path):
-    verifier = TokenVerifier(
-        issuer=DEV_ISSUER,
-        audience=DEV_AUDIENCE,
-        jwks_url=(tmp_path / "missing.json").as_uri(),
-        admin_role=ADMIN_ROLE,
-    )
-    assert reason(verifier, issuer.token(user())).startswith("signing keys unavailable")
+def test_a_verified_token_is_answered_from_the_cache_until_its_expiry(issuer):
+    clock = FakeClock(time.time())
+    verifier = verifier_for(issuer, clock=clock)
+    token = issuer.token("alice", ttl_s=120)
+    assert verifier.cached(token) is None
+    assert verifier.verify(token).user_id == "alice"
+    assert verifier.cached(token).user_id == "alice"
+    clock.advance(121)
+    assert verifier.cached(token) is None
+
+
+def test_a_cached_token_is_re_verified_after_five_minutes_at_most(issuer):
+    clock = FakeClock(time.time())
+    verifier = verifier_for(issuer, clock=clock)
+    token = issuer.token("alice", ttl_s=3_600)
+    verifier.verify(token)
+    clock.advance(299)
+    assert verifier.cached(token) is not None
+    clock.advance(2)
+    assert verifier.cached(token) is None
+
+
+def test_the_cache_drops_the_least_recently_used_token(issuer):
+    verifier = verifier_for(issuer, cache_size=2)
+    first, second, third = (issuer.token(name) for name in ("first", "second", "third"))
+    verifier.verify(first)
+    verifier.verify(second)
+    assert verifier.cached(first) is not None  # first is now the most recently used
+    verifier.verify(third)
+    assert verifier.cached(second) is None
+    assert verifier.cached(first) is not None and verifier.cached(third) is not None
+
+
+def test_a_cache_of_size_zero_keeps_nothing(issuer):
+    verifier = verifier_for(issuer, cache_size=0)
+    token = issuer.token("alice")
+    assert verifier.verify(token).user_id == "alice"
+    assert verifier.cached(token) is None
 
 
 def test_the_dev_issuer_reuses_its_key(tmp_path):
@@ -181,6 +295,11 @@ def test_the_dev_issuer_reuses_its_key(tmp_path):
     kid = first.kid()
     assert DevIssuer(tmp_path).ensure().kid() == kid
     assert (first.key_path.stat().st_mode & 0o777) == 0o600
+
+
+def test_the_dev_issuer_wants_a_v2_issuer_url(tmp_path):
+    with pytest.raises(ValueError, match="v2.0 issuer URL"):
+        DevIssuer(tmp_path, issuer="https://budget.local/dev-issuer")
 
 
 @pytest.mark.parametrize(

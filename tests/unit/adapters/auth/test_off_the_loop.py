@@ -1,0 +1,67 @@
+"""The API stays responsive while the identity provider hangs: key fetches never run on the event loop."""
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from shared.adapters.auth.devissuer import ADMIN_ROLE, DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+from shared.adapters.auth.jwks import SigningKeys
+from shared.adapters.auth.tokens import TokenVerifier
+from shared.bootstrap import Root
+from tests.unit.adapters.auth.fakes import FakeClock, FakeJwksSource
+from tests.unit.fakes import FakePublisher, FakeStore
+
+
+@pytest.fixture(scope="module")
+def stranger(tmp_path_factory) -> DevIssuer:
+    """Tokens under a kid the JWKS does not hold: each one makes the verifier re-read the keys."""
+    return DevIssuer(tmp_path_factory.mktemp("stranger")).ensure()
+
+
+@pytest.fixture
+def source(issuer) -> FakeJwksSource:
+    return FakeJwksSource(FakeClock(), issuer)
+
+
+@pytest.fixture
+def api(settings, source):
+    from functions.app import build
+
+    keys = SigningKeys(source, floor_s=0, wait_s=1.0)
+    verifier = TokenVerifier(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, admin_role=ADMIN_ROLE, signing_keys=keys)
+    root = Root(settings, publisher=FakePublisher(), store=FakeStore(), verifier=verifier)
+    return build(root)[0]
+
+
+async def _timed(client: httpx.AsyncClient, token: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    # An empty object: refused with 422 right after authentication, touching no service.
+    response = await client.post("/api/transactions", json={}, headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, time.perf_counter() - started
+
+
+def test_a_hung_key_fetch_holds_up_neither_the_loop_nor_tokens_of_known_keys(api, issuer, stranger, source):
+    cached = issuer.token("alice")
+
+    async def scenario() -> tuple[int, float]:
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await _timed(client, cached))[0] == 422  # verified once, with the keys fetched then
+            source.hang()
+            try:
+                waiting = asyncio.create_task(_timed(client, stranger.token("mallory")))
+                await asyncio.sleep(0.1)  # mallory's unknown kid has started a fetch, which hangs
+                status, took = await _timed(client, cached)  # answered from the cache
+                assert status == 422 and took < 0.3
+                status, took = await _timed(client, issuer.token("carol"))  # a new token under a known key
+                assert status == 422 and took < 0.3
+                assert not waiting.done()
+                return await waiting
+            finally:
+                source.release()
+
+    status, took = asyncio.run(scenario())
+    # mallory waited a bounded second in a worker thread, then was told to retry: the keys could not be read.
+    assert status == 503 and 0.8 < took < 3

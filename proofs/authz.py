@@ -52,8 +52,15 @@ def bad_tokens(issuer: DevIssuer, user: str) -> dict[str, str | None]:
         "malformed": "not-a-jwt",
         "expired": issuer.token(user, iat=now - 7200, nbf=now - 7200, exp=now - 3600),
         "not yet valid": issuer.token(user, iat=now, nbf=now + 3600, exp=now + 7200),
-        "wrong audience": issuer.token(user, aud="api://someone-else"),
+        "wrong audience": issuer.token(user, aud=str(uuid.uuid4())),
         "wrong issuer": issuer.token(user, iss="https://issuer.invalid/"),
+        # What an app registration without accessTokenAcceptedVersion 2 issues, signed by a trusted key.
+        "v1.0 token": issuer.token(
+            user, iss=f"https://sts.windows.net/{issuer.tenant}/", ver="1.0", aud=f"api://{issuer.audience}"
+        ),
+        "v2.0 token for the api:// URI": issuer.token(user, aud=f"api://{issuer.audience}"),
+        "no scp (app-only, no app role)": issuer.token(user, scp=None),
+        "another tenant": issuer.token(user, tid=str(uuid.uuid4())),
         "alg none": _unsigned({"alg": "none", "typ": "JWT", "kid": kid}, claims) + ".",
         "HS256 with the public key": confused,
         "unknown kid": jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": f"kid-{uuid.uuid4().hex}"}),

@@ -1,5 +1,6 @@
-"""The authorization matrix over HTTP and Kafka queries: every bad token refused with 401, another user's
-transaction 404, reports and queries answer only the caller's data, admin routes 403 to a user."""
+"""The authorization matrix over HTTP and Kafka queries: every bad token (v1.0-shaped, without scp, from another
+tenant among them) refused with 401, another user's transaction 404, reports and queries answer only the caller's
+data, admin routes 403 to a user."""
 
 from __future__ import annotations
 
@@ -42,6 +43,6 @@ def test_every_cell_of_the_matrix_is_refused_or_scoped(analyzer, infra, store_pa
             kafka.close()
     table = render(cells)
     print(table)
-    assert len(cells) == 30, table
+    assert len(cells) == 38, table
     assert {c.channel for c in cells} == {"HTTP", "Kafka"}
     assert all(c.ok for c in cells), table

@@ -8,10 +8,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from functions import analyzer, errors, platform, receiver, storage
+from functions import analyzer, errors, platform, receiver, storage, webhooks
 from shared.bootstrap import Root
 
-_ROUTERS = {"receiver": receiver.router, "storage": storage.router, "analyzer": analyzer.router}
+_ROUTERS = {
+    "receiver": (receiver.router,),
+    "storage": (storage.router,),
+    "analyzer": (analyzer.router, webhooks.router),
+}
 _PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["title", "status", "detail"],
@@ -39,8 +43,8 @@ def create_api(root: Root, services: Iterable[str]) -> FastAPI:
     errors.install(api)
     api.include_router(platform.router)
     for name in services:
-        if name in _ROUTERS:
-            api.include_router(_ROUTERS[name])
+        for service_router in _ROUTERS.get(name, ()):
+            api.include_router(service_router)
     api.openapi = lambda: _document(api)  # type: ignore[method-assign]
     return api
 
@@ -75,4 +79,3 @@ def _document(api: FastAPI) -> dict[str, Any]:
     doc["servers"] = [{"url": "/"}]
     api.openapi_schema = doc
     return doc
-

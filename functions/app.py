@@ -5,11 +5,15 @@ from __future__ import annotations
 import azure.functions as func
 from fastapi import FastAPI
 
-from functions import analyzer, processor, storage
+from functions import analyzer, processor, storage, webhooks
 from functions.api import create_api
 from shared.bootstrap import Root
 
-_TRIGGERS = {"storage": storage.triggers, "processor": processor.triggers, "analyzer": analyzer.triggers}
+_TRIGGERS = {
+    "storage": (storage.triggers,),
+    "processor": (processor.triggers,),
+    "analyzer": (analyzer.triggers, webhooks.triggers),  # webhook delivery runs beside the alerts it announces
+}
 
 
 def build(root: Root) -> tuple[FastAPI, func.AsgiFunctionApp]:
@@ -18,6 +22,6 @@ def build(root: Root) -> tuple[FastAPI, func.AsgiFunctionApp]:
     api = create_api(root, services)
     app = func.AsgiFunctionApp(app=api, http_auth_level=func.AuthLevel.ANONYMOUS)
     for name in services:
-        if name in _TRIGGERS:
-            app.register_functions(_TRIGGERS[name](root))
+        for triggers in _TRIGGERS.get(name, ()):
+            app.register_functions(triggers(root))
     return api, app

@@ -14,17 +14,22 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from shared.adapters.auth.devissuer import DEV_ISSUER
 from shared.adapters.auth.tokens import TokenVerifier
 from shared.adapters.kafka.config import producer_config
 from shared.adapters.kafka.publisher import Publisher
 from shared.adapters.mysql.engine import build_engine
 from shared.adapters.mysql.source import source_head
 from shared.adapters.mysql.store import Store
+from shared.adapters.mysql.webhooks import SqlWebhookStore
+from shared.adapters.webhooks.guard import AddressGuard
+from shared.adapters.webhooks.sender import HttpSender
 from shared.services.alerts import Alerts, AlertState
 from shared.services.analyzer import Analyzer
 from shared.services.processor import Processor
 from shared.services.receiver import Receiver
 from shared.services.storage import Storage
+from shared.services.webhooks import Webhooks
 from shared.settings import Settings
 
 T = TypeVar("T")
@@ -130,6 +135,12 @@ class Root:
     @once
     def alerts(self) -> Alerts:
         return Alerts(state=self.alert_state, publisher=self.publisher, topic=self.settings.alerts_topic)
+
+    @once
+    def webhooks(self) -> Webhooks:
+        # Loopback http only while the development issuer is on; in Azure, https to public addresses only.
+        guard = AddressGuard(allow_loopback=self.settings.auth_issuer == DEV_ISSUER)
+        return Webhooks(store=SqlWebhookStore(self.engine), sender=HttpSender(guard=guard), guard=guard)
 
     def close(self) -> None:
         """Deliver what is queued and close connections (a runner shutting down, a test session ending)."""

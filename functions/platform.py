@@ -10,6 +10,8 @@ from fastapi import APIRouter
 
 from functions.deps import RootDep
 from functions.errors import JsonResponse
+from shared.adapters.mysql.migrate import schema_state
+from shared.bootstrap import Root
 from shared.problems import Problem
 
 router = APIRouter(prefix="/api", tags=["platform"])
@@ -26,9 +28,18 @@ async def _probe(name: str, check: Callable[[], None], checks: dict[str, str]) -
         checks[name] = "unavailable"
 
 
+def _database(root: Root) -> None:
+    """The database answers and its schema is at every head of this code's migrations (else storage would retry
+    forever on a missing table while health said ok)."""
+    state = schema_state(root.engine)
+    if not state.at_head:
+        have = ", ".join(sorted(state.current)) or "no revision"
+        raise RuntimeError(f"schema at {have}, this code needs {', '.join(sorted(state.heads))}: run the migrations")
+
+
 @router.get(
     "/health",
-    summary="200 when the broker and the database answer; 503 naming what fails",
+    summary="200 when the broker and the database answer and the schema is current; 503 naming what fails",
     responses={503: {"description": "A part is down"}},
     operation_id="health",
 )
@@ -41,7 +52,7 @@ async def health(root: RootDep) -> JsonResponse:
         topics = [s.transactions_topic, s.dead_letter_topic]
         probes.append(_probe("broker", lambda: root.publisher.check(topics), checks))
     if {"storage", "processor"} & services:
-        probes.append(_probe("database", lambda: root.store.ping(), checks))
+        probes.append(_probe("database", lambda: _database(root), checks))
     await asyncio.gather(*probes)
     failing = sorted(name for name, state in checks.items() if state != "ok")
     if failing:

@@ -231,7 +231,7 @@ def test_an_admin_sees_every_users_figures(watch, seeded):
     w.assert_clean(w.ALERTS_404)
 
 
-def test_the_overview_fits_a_360_px_phone(watch, seeded):
+def test_the_overview_and_transactions_fit_a_360_px_phone(watch, seeded):
     w = watch(width=360, height=780)
     w.sign_in(seeded)
     w.page.locator("#trend canvas[data-state=drawn]").wait_for()
@@ -240,6 +240,13 @@ def test_the_overview_fits_a_360_px_phone(watch, seeded):
     overflow = w.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a 360 px screen"
     w.shot("overview-360px")
+
+    w.go("Transactions")
+    rent = w.page.locator("table.transactions tbody tr", has_text="rent")
+    for part in (rent.locator(".t-amount"), rent.get_by_role("button", name="Delete")):
+        box = part.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, f"{part} is off the screen: {box}"
+    w.shot("transactions-360px")
     w.assert_clean(w.ALERTS_404)
 
 

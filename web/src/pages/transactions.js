@@ -10,6 +10,24 @@ import { navigate } from "../router.js";
 const PAGE = 25;
 const FILTERS = ["from", "to", "category", "type", "q"];
 
+// On a phone each row becomes a small card (styles.css); the explicit roles keep it a table for screen
+// readers, which drop a table's semantics once CSS changes its display.
+function transactionsTable(rows) {
+  rows.setAttribute("role", "rowgroup");
+  const headers = ["Date", "Description", "Category", "Amount", "Actions"];
+  return h(
+    "div",
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Transactions" },
+    h(
+      "table",
+      { class: "transactions", role: "table" },
+      h("caption", { class: "visually-hidden" }, "Transactions, newest first"),
+      h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, headers.map((c, i) => h("th", { scope: "col", role: "columnheader", class: i === 3 ? "num" : null }, c)))),
+      rows,
+    ),
+  );
+}
+
 function filtersForm(current) {
   const form = h(
     "form",
@@ -54,7 +72,7 @@ export async function render(main, { app, params, signal }) {
   }
 
   function row(t) {
-    const actions = h("td", { class: "row-actions" });
+    const actions = h("td", { role: "cell", class: "row-actions" });
     const normal = () =>
       fill(
         actions,
@@ -67,7 +85,15 @@ export async function render(main, { app, params, signal }) {
       yes.focus();
     }
     normal();
-    return h("tr", { "data-id": t.id }, h("td", {}, t.date), h("td", {}, describe(t)), h("td", {}, t.category), h("td", { class: "num" }, signedAmount(t)), actions);
+    return h(
+      "tr",
+      { "data-id": t.id, role: "row" },
+      h("td", { role: "cell", class: "t-date" }, t.date),
+      h("td", { role: "cell", class: "t-desc" }, describe(t)),
+      h("td", { role: "cell", class: "t-cat" }, t.category),
+      h("td", { role: "cell", class: "num t-amount" }, signedAmount(t)),
+      actions,
+    );
   }
 
   function show(items, append) {
@@ -155,7 +181,7 @@ export async function render(main, { app, params, signal }) {
       { class: "card", "aria-label": "List" },
       h("h2", {}, search ? `Search results for “${filters.q}”` : "Newest first"),
       fresh,
-      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Transactions" }, h("table", { class: "transactions" }, h("caption", { class: "visually-hidden" }, "Transactions, newest first"), h("thead", {}, h("tr", {}, ["Date", "Description", "Category", "Amount", "Actions"].map((c, i) => h("th", { scope: "col", class: i === 3 ? "num" : null }, c)))), rows)),
+      transactionsTable(rows),
       listStatus,
       more,
     ),

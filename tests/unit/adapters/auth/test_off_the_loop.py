@@ -39,6 +39,8 @@ async def _timed(client: httpx.AsyncClient, token: str) -> tuple[int, float]:
     started = time.perf_counter()
     # An empty object: refused with 422 right after authentication, touching no service.
     response = await client.post("/api/transactions", json={}, headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 503:
+        assert response.headers["Retry-After"] == "1" and "signing keys" in response.json()["detail"]
     return response.status_code, time.perf_counter() - started
 
 

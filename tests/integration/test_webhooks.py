@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import ssl
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +39,7 @@ from tests.support.stack import AppServer
 from tests.support.wait import until
 
 DELIVERERS = ("deliver_webhooks", "deliver_change_webhooks")
+SECRET = "whsec_" + "A" * 44
 
 
 class Clock:
@@ -56,8 +58,9 @@ class Clock:
 class Receiver:
     """A webhook endpoint on a loopback port: answers `status` to every POST and keeps what it got."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.port = free_port()
+        self.tls = tls
         self.status = 200
         self.got: list[tuple[int, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
@@ -84,6 +87,8 @@ class Receiver:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -398,3 +403,60 @@ def test_the_same_rules_hold_on_the_sqlite_database_make_run_uses(infra, tmp_pat
     assert (item["status"], item["attempts"], item["last_status_code"]) == ("delivered", 2, 204)
     assert receiver.ids(accepted_only=False) == [item["id"], item["id"]]
     engine.dispose()
+
+
+def _certificate(tmp_path, host: str) -> tuple[ssl.SSLContext, ssl.SSLContext, list[str]]:
+    """A self-signed certificate for `host`: the server's context, a client context trusting it, SNI names seen."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    seen: list[str] = []
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_path, key_path)
+    server.sni_callback = lambda _sock, server_name, _ctx: seen.append(server_name)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client, seen
+
+
+def test_tls_names_the_original_host_while_connecting_to_the_vetted_address(tmp_path):
+    """No DNS is asked at connect time: the vetted 127.0.0.1 is dialled, and TLS checks the name in the URL."""
+    server_tls, client_tls, sni = _certificate(tmp_path, "hooks.test")
+    receiver = Receiver(tls=server_tls).start()
+    try:
+        dns = {"hooks.test": ["127.0.0.1"], "evil.test": ["127.0.0.1"]}
+        guard = AddressGuard(allow_loopback=True, resolver=lambda host, port: dns[host])
+        sender = HttpSender(guard=guard, verify=client_tls)
+        out = sender.deliver(f"https://hooks.test:{receiver.port}/hook", secret=SECRET, message_id="msg_t", body=b"{}")
+        assert (out.delivered, out.status_code) == (True, 200)
+        ((headers, _),) = receiver.accepted()
+        assert headers["Host"] == f"hooks.test:{receiver.port}"
+        assert sni == ["hooks.test"]
+        # The same address under a name the certificate does not carry: the handshake fails, nothing is posted.
+        out = sender.deliver(f"https://evil.test:{receiver.port}/hook", secret=SECRET, message_id="msg_t", body=b"{}")
+        assert not out.delivered and "certificate" in out.error.lower()
+        assert len(receiver.accepted()) == 1
+        sender.close()
+    finally:
+        receiver.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlunsplit
@@ -40,7 +41,9 @@ class HttpSender:
         timeout_s: float = TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
         wall_clock: Callable[[], dt.datetime] = _now,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
+        """`verify`: the certificate authorities to trust (the system's by default; a test's own CA in tests)."""
         self._guard = guard
         self._timeout_s = timeout_s
         self._wall_clock = wall_clock
@@ -52,6 +55,7 @@ class HttpSender:
             trust_env=False,
             limits=httpx.Limits(max_keepalive_connections=0),
             transport=transport,
+            verify=verify,
         )
 
     def deliver(self, url: str, *, secret: str, message_id: str, body: bytes) -> Outcome:

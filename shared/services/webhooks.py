@@ -149,9 +149,17 @@ class Webhooks:
         """The same for the change feed, where only finished imports concern webhooks."""
         return self._handle(messages, from_change)
 
-    def retry_due(self, limit: int = 500) -> int:
-        """Attempt every delivery whose time has come (the timer); returns how many were attempted."""
-        return self._attempt(self._store.due(self._clock(), limit))
+    def retry_due(self, *, page: int = 200, pages: int = 25) -> int:
+        """Attempt every delivery whose time has come (the timer), a page at a time; returns how many were attempted.
+
+        At most `pages` pages a run, so one run ends well within a timer's interval; the next run goes on."""
+        attempted = 0
+        for _ in range(pages):
+            due = self._store.due(self._clock(), page)
+            attempted += self._attempt(due)
+            if len(due) < page:
+                break
+        return attempted
 
     def _handle(self, messages: Sequence[InboundMessage], read: Callable[[bytes | None], SourceEvent | None]) -> int:
         events = []

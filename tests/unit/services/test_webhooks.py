@@ -324,6 +324,17 @@ def test_a_failed_delivery_is_retried_on_schedule_with_the_same_webhook_id_and_t
     assert webhooks.retry_due() == 0
 
 
+def test_the_retry_timer_pages_through_every_due_delivery(webhooks, sender, clock):
+    register(webhooks)
+    sender.status = 503
+    webhooks.handle_alerts([alert("alice", alert_id=f"a-{n}", offset=n) for n in range(7)])
+    sender.status = 200
+    clock.advance(dt.timedelta(minutes=1))
+    assert webhooks.retry_due(page=2) == 7
+    assert webhooks.retry_due(page=2, pages=1) == 0
+    assert len(sender.sent) == 14
+
+
 def test_retries_back_off_for_more_than_a_day_then_the_delivery_is_given_up(webhooks, sender, clock, store):
     register(webhooks)
     register(webhooks, user="alice")  # a second endpoint that keeps working, so neither is disabled early

@@ -17,9 +17,13 @@ app.add_typer(serve, name="serve")
 
 
 def _logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """JSON lines with trace ids; LOG_FORMAT=text (the default on a terminal, as in `make run`) for people."""
+    from shared.adapters.telemetry.logs import configure_logging
+
+    fmt = os.environ.get("LOG_FORMAT") or ("text" if sys.stderr.isatty() else "json")
+    if fmt not in ("json", "text"):
+        raise typer.BadParameter(f"LOG_FORMAT must be json or text, not {fmt!r}")
+    configure_logging(level=os.environ.get("LOG_LEVEL", "INFO"), fmt=fmt)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from functions.deps import AnalyzerDep, Caller
 from functions.errors import JsonResponse
-from functions.kafka import batch_trigger, inbound
+from functions.kafka import batch_trigger, consumed
 from shared.bootstrap import Root
 from shared.services.queries import REGISTRY, Query
 
@@ -71,12 +71,14 @@ def triggers(root: Root) -> func.Blueprint:
     @batch_trigger(bp, s, arg_name="requests", topic="%QueriesTopic%", group="%AnalyzerConsumerGroup%")
     def answer_queries(requests: list[func.KafkaEvent]) -> None:
         """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed)."""
-        root.analyzer.answer_requests([inbound(e) for e in requests])
+        with consumed(requests, function="answer_queries", group=s.analyzer_consumer_group) as messages:
+            root.analyzer.answer_requests(messages)
 
     @bp.function_name("budget_alerts")
     @batch_trigger(bp, s, arg_name="events", topic="%TransactionsTopic%", group="%AlertsConsumerGroup%")
     def budget_alerts(events: list[func.KafkaEvent]) -> None:
         """Alerts are recorded with the state and acknowledged by the broker before this returns; failures retry."""
-        root.alerts.raise_alerts([inbound(e) for e in events])
+        with consumed(events, function="budget_alerts", group=s.alerts_consumer_group) as messages:
+            root.alerts.raise_alerts(messages)
 
     return bp

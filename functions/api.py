@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from functions import analyzer, errors, platform, receiver, storage, webhooks
+from shared.adapters.telemetry.setup import FASTAPI as FASTAPI_TELEMETRY
 from shared.bootstrap import Root
 
 _ROUTERS = {
@@ -38,6 +39,7 @@ def create_api(root: Root, services: Iterable[str]) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        telemetry=FASTAPI_TELEMETRY,  # traced and timed natively once telemetry is configured
     )
     api.state.root = root
     errors.install(api)

@@ -1,14 +1,17 @@
-"""Kafka trigger plumbing: the trigger's transport settings and decoding the host's event envelope."""
+"""Kafka trigger plumbing: the trigger's transport settings, decoding the host's event envelope, batch spans."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import azure.functions as func
 import orjson
 
 from shared.adapters.kafka.messages import InboundMessage
+from shared.adapters.telemetry.spans import processing
 from shared.settings import Settings
 
 
@@ -85,3 +88,11 @@ def inbound(event: func.KafkaEvent) -> InboundMessage:
             if isinstance(h, dict)
         )
     return InboundMessage(topic=topic, partition=partition, offset=offset, key=key, value=value, headers=headers)
+
+
+@contextmanager
+def consumed(events: list[func.KafkaEvent], *, function: str, group: str) -> Iterator[list[InboundMessage]]:
+    """The batch's messages, inside its spans: one per message (under its publisher's), and the batch's, current."""
+    messages = [inbound(e) for e in events]
+    with processing(messages, name=function, group=group):
+        yield messages

@@ -6,6 +6,9 @@ import logging
 
 import azure.functions as func
 
+from shared.adapters.mysql.source import source_head
+from shared.adapters.telemetry.metrics import sync_completed
+from shared.adapters.telemetry.spans import timer_run
 from shared.bootstrap import Root
 
 log = logging.getLogger("budget.processor")
@@ -20,6 +23,7 @@ def triggers(root: Root) -> func.Blueprint:
         """A failure raises: the host logs it and the next tick redoes the run (and the publication) from there."""
         if timer.past_due:
             log.warning("sync is past due: a scheduled run was missed; this run catches up")
-        root.processor.run()
+        with timer_run("sync_analytics", past_due=timer.past_due):
+            sync_completed(root.processor.run(), head=source_head(root.engine))
 
     return bp

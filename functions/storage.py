@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from functions.deps import Caller, StorageDep
 from functions.errors import JsonResponse
-from functions.kafka import batch_trigger, inbound
+from functions.kafka import batch_trigger, consumed
 from shared.bootstrap import Root
 
 router = APIRouter(prefix="/api", tags=["transactions"])
@@ -92,6 +92,7 @@ def triggers(root: Root) -> func.Blueprint:
     @batch_trigger(bp, root.settings, arg_name="events", topic="%TransactionsTopic%", group="%StorageConsumerGroup%")
     def store_transactions(events: list[func.KafkaEvent]) -> None:
         """A failure raises: the batch is retried and its offsets stay uncommitted, so nothing is lost."""
-        root.storage.store_messages([inbound(e) for e in events])
+        with consumed(events, function="store_transactions", group=root.settings.storage_consumer_group) as messages:
+            root.storage.store_messages(messages)
 
     return bp

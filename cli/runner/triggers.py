@@ -18,6 +18,7 @@ from croniter import croniter
 
 from cli.runner.index import IndexedFunction, resolve
 from shared.adapters.kafka.config import consumer_config
+from shared.adapters.telemetry.metrics import default as default_metrics
 from shared.settings import Settings
 
 log = logging.getLogger("budget.runner.triggers")
@@ -93,13 +94,14 @@ class KafkaTriggerLoop(threading.Thread):
             consumer_config(self.settings, group=self.group, role=self.fn.name),
             logger=logging.getLogger("budget.kafka"),
         )
-        consumer.subscribe([self.topic], on_assign=lambda *_: self.ready.set())
+        consumer.subscribe([self.topic], on_assign=lambda *_: self.ready.set(), on_revoke=self._revoked)
         log.info("trigger %s consuming %s as group %s", self.fn.name, self.topic, self.group)
         try:
             while not self.stop.is_set():
                 messages = [m for m in self._next_batch(consumer) if not self._is_error(m)]
                 if messages and self._deliver(messages):
                     self._commit(consumer, messages)
+                    self._note_lag(consumer, messages)
         finally:
             consumer.close()
 
@@ -145,15 +147,35 @@ class KafkaTriggerLoop(threading.Thread):
         return False  # stopping mid-retry: leave without committing
 
     def _commit(self, consumer: Consumer, messages: list[Message]) -> None:
-        last: dict[tuple[str, int], int] = {}
-        for m in messages:
-            last[(m.topic(), m.partition())] = max(last.get((m.topic(), m.partition()), -1), m.offset())
-        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
+        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in last_offsets(messages).items()]
         try:
             consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
             # Lost the partition in a rebalance: its new owner re-delivers, and storage is idempotent.
             log.warning("offset commit failed (%s); the new owner will redeliver", exc)
+
+    def _note_lag(self, consumer: Consumer, messages: list[Message]) -> None:
+        """The consumer lag gauge's inputs: where the group is, and each partition's end as last fetched."""
+        lag = default_metrics().lag
+        for (topic, partition), offset in last_offsets(messages).items():
+            lag.processed(self.group, topic, partition, offset)
+            try:  # cached: librdkafka's last fetch response, no broker round trip
+                offsets = consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+            except KafkaException:
+                continue
+            if offsets:
+                lag.high_watermark(topic, partition, offsets[1])
+
+    def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        default_metrics().lag.forget(self.group, self.topic, [p.partition for p in partitions])
+
+
+def last_offsets(messages: list[Message]) -> dict[tuple[str, int], int]:
+    """The highest offset of each (topic, partition) in a batch."""
+    last: dict[tuple[str, int], int] = {}
+    for m in messages:
+        last[(m.topic(), m.partition())] = max(last.get((m.topic(), m.partition()), -1), m.offset())
+    return last
 
 
 class TimerRequest(func.TimerRequest):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from shared.adapters.kafka.messages import OutboundMessage
+from shared.adapters.telemetry.spans import publishing
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,10 @@ class Publisher:
         """Produce every message and wait (without blocking the event loop) for all acknowledgements."""
         if not messages:
             return
+        with publishing(messages) as traced:  # a PRODUCER span; each message carries its context
+            await self._publish(traced)
+
+    async def _publish(self, messages: Sequence[OutboundMessage]) -> None:
         done = asyncio.get_running_loop().create_future()
         acks = _Acks(len(messages), lambda: done.done() or done.set_result(None), self._mark_broken)
         self._enqueue(messages, acks)
@@ -155,6 +160,10 @@ class Publisher:
         """The same guarantee for synchronous callers (consumers writing dead letters)."""
         if not messages:
             return
+        with publishing(messages) as traced:
+            self._publish_blocking(traced)
+
+    def _publish_blocking(self, messages: Sequence[OutboundMessage]) -> None:
         done = threading.Event()
         acks = _Acks(len(messages), done.set, self._mark_broken)
         self._enqueue(messages, acks)

@@ -3,7 +3,8 @@
 In Azure (APPLICATIONINSIGHTS_CONNECTION_STRING): Application Insights through azure-monitor-opentelemetry, signed
 in with the app's managed identity. Elsewhere with OTEL_EXPORTER_OTLP_ENDPOINT: traces, metrics and logs to that
 collector over OTLP/HTTP. Otherwise nothing is exported, but spans still get ids, so logs and Kafka headers carry
-them. Nothing here runs at import time: the Functions host imports the app just to index it.
+them (from the publish on: FastAPI's own request span is skipped then). Nothing here runs at import time: the
+Functions host imports the app just to index it.
 """
 
 from __future__ import annotations
@@ -28,12 +29,19 @@ from shared.settings import SERVICES, Settings
 
 log = logging.getLogger(__name__)
 
+Exporter = Literal["azure-monitor", "otlp", "none"]
+_observed: list[bool] = [False]  # does anything record spans in this process (an exporter, a test's processor)?
+
+
+def _unobserved(_scope: object) -> bool:
+    """FastAPI skips its telemetry when nothing would see it (it costs ~10% of a request); ids start at the publish."""
+    return not _observed[0]
+
+
 # FastAPI traces and times its requests itself once a provider is installed: `FastAPI(telemetry=FASTAPI)`.
 # Its per-request operation spans (dependencies, endpoint, serialization) cost more than they tell here, and the
 # app's error handler already logs every unexpected error with its incident id.
-FASTAPI = {"operation_spans": False, "logs": False}
-
-Exporter = Literal["azure-monitor", "otlp", "none"]
+FASTAPI = {"operation_spans": False, "logs": False, "exclude": _unobserved}
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ def configure(
     with _lock:
         if not _installed:
             _installed.append(_install(settings, list(span_processors), list(metric_readers)))
+            _observed[0] = _installed[0].exporter != "none" or bool(span_processors or metric_readers)
             log.info("telemetry: service %s, exporting to %s", _installed[0].service_name, _installed[0].exporter)
         elif span_processors or metric_readers:
             log.warning("telemetry was configured already: the processors and readers given now are ignored")

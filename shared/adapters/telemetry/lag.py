@@ -93,6 +93,7 @@ def broker_watermarks(settings: Settings, *, timeout_s: float = 5.0) -> Watermar
                 conf = client_config(settings, role="lag-reader")
                 conf.update({"group.id": "budget-lag-reader", "enable.auto.commit": False})
                 clients.append(Consumer(conf))
+                clients[0].poll(0)  # serves oauth_cb: Event Hubs' OAUTHBEARER token before the first request
             consumer = clients[0]
             highs: dict[Partition, int] = {}
             for topic, partition in partitions:

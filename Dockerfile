@@ -7,7 +7,7 @@
 FROM node:20.20.2-bookworm-slim AS web
 WORKDIR /web
 # The lockfile first: `npm ci` installs exactly it, and the layer is reused while it is unchanged.
-COPY web/package.json web/package-lock.json ./
+COPY web/package.json web/package-lock.json web/.npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY web/ ./
 RUN npm run build

@@ -19,14 +19,14 @@ $(BIN)/budget: pyproject.toml requirements.txt requirements-dev.txt
 
 install: $(BIN)/budget ## create .venv with the app, the `budget` CLI and the test tools
 
-run: install ## run all four services locally (embedded broker + SQLite unless configured)
+run: install web ## run all four services and the dashboard locally (embedded broker + SQLite unless configured)
 	$(BIN)/budget run
 
-test: install ## the whole suite: unit, integration (real broker + MariaDB), delivery checks
+test: install web ## the whole suite: unit, integration (real broker + MariaDB), browser, delivery checks
 	$(BIN)/budget dev-deps
 	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 
-test-unit: install ## unit tests only: no I/O
+test-unit: install web ## unit tests only: no I/O
 	$(BIN)/pytest tests/unit
 
 test-integration: install ## integration tests against the real broker and MariaDB

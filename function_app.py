@@ -4,7 +4,9 @@ Nothing connects until first used, so the host can index this module without rea
 """
 
 from functions.app import build
+from shared.adapters.telemetry.setup import configure
 from shared.bootstrap import Root
 
 root = Root()
+configure(root.settings)  # traces, metrics and JSON logs: Application Insights in Azure, OTLP when configured
 api, app = build(root)

@@ -67,7 +67,8 @@ def build_store(path: Path, rng: random.Random) -> list[str]:
         "FROM transactions GROUP BY user_id, month, category, currency"
     )
     conn.execute(
-        "INSERT INTO sync_state VALUES (1, ?, ?, ?)", (TRANSACTIONS, dt.datetime.now(dt.UTC).isoformat(), TRANSACTIONS)
+        "INSERT INTO sync_state (id, watermark, synced_at, transactions) VALUES (1, ?, ?, ?)",
+        (TRANSACTIONS, dt.datetime.now(dt.UTC).isoformat(), TRANSACTIONS),
     )
     conn.commit()
     conn.execute("ANALYZE")

@@ -103,10 +103,11 @@ def dev_deps() -> None:
 
 
 def main() -> None:
-    from cli.commands import process, query
+    from cli.commands import process, query, write
 
     process.register(app)
     query.register(app)
+    write.register(app)
     app()
 
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import azure.functions as func
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from functions.deps import AnalyzerDep, Caller
+from functions.deps import AlertsDep, AnalyzerDep, Caller
 from functions.errors import JsonResponse
 from functions.kafka import batch_trigger, consumed
 from shared.bootstrap import Root
-from shared.services.queries import REGISTRY, Query
+from shared.services import queries
 
 router = APIRouter(prefix="/api")
 
 
-def _parameters(query: Query) -> list[dict[str, Any]]:
+def _parameters(query: queries.Query) -> list[dict[str, Any]]:
     """The report's params model as OpenAPI query parameters (the model validates them, not the router)."""
     schema = query.params.model_json_schema()
     required = set(schema.get("required", []))
@@ -31,7 +32,7 @@ def _parameters(query: Query) -> list[dict[str, Any]]:
     return out
 
 
-def _route(query: Query) -> None:
+def _route(query: queries.Query) -> None:
     """One GET route per report, so each is documented with its own parameters."""
     prefix = "admin" if query.admin_only else "reports"
     responses: dict[int | str, dict[str, Any]] = {
@@ -59,8 +60,38 @@ def _route(query: Query) -> None:
     )
 
 
-for _query in REGISTRY.values():
+for _query in queries.REGISTRY.values():
     _route(_query)
+
+
+class Alert(BaseModel):
+    id: str
+    type: Literal["budget.threshold"]
+    category: str
+    month: str
+    threshold: int
+    currency: str
+    budget: str
+    spent: str
+    share_used: str | None
+    created_at: str
+
+
+class AlertList(BaseModel):
+    items: list[Alert]
+
+
+@router.get(
+    "/alerts",
+    tags=["alerts"],
+    summary="Your budget alerts, newest first",
+    response_model=AlertList,
+    operation_id="list_alerts",
+)
+async def list_alerts(
+    caller: Caller, alerts: AlertsDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> JsonResponse:
+    return JsonResponse({"items": await run_in_threadpool(alerts.recent, caller.user_id, limit)})
 
 
 def triggers(root: Root) -> func.Blueprint:
@@ -75,10 +106,10 @@ def triggers(root: Root) -> func.Blueprint:
             root.analyzer.answer_requests(messages)
 
     @bp.function_name("budget_alerts")
-    @batch_trigger(bp, s, arg_name="events", topic="%TransactionsTopic%", group="%AlertsConsumerGroup%")
-    def budget_alerts(events: list[func.KafkaEvent]) -> None:
+    @batch_trigger(bp, s, arg_name="changes", topic="%ChangesTopic%", group="%AlertsConsumerGroup%")
+    def budget_alerts(changes: list[func.KafkaEvent]) -> None:
         """Alerts are recorded with the state and acknowledged by the broker before this returns; failures retry."""
-        with consumed(events, function="budget_alerts", group=s.alerts_consumer_group) as messages:
-            root.alerts.raise_alerts(messages)
+        with consumed(changes, function="budget_alerts", group=s.alerts_consumer_group) as messages:
+            root.alerts.apply_changes(messages)
 
     return bp

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from functions import analyzer, errors, platform, receiver, storage, webhooks
+from functions.dashboard import DashboardConfig, dashboard_router
+from shared.adapters.auth.devissuer import DEV_ISSUER, DevIssuer
 from shared.adapters.telemetry.setup import FASTAPI as FASTAPI_TELEMETRY
 from shared.bootstrap import Root
+from shared.settings import Settings
+
+WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"  # built by `make web` (the image's web stage)
 
 _ROUTERS = {
     "receiver": (receiver.router,),
@@ -37,7 +44,7 @@ def create_api(root: Root, services: Iterable[str]) -> FastAPI:
         version="1.0.0",
         description="Record income and expenses; read them back; ask questions about them.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # the dashboard serves Swagger UI from its own build: no CDN
         redoc_url=None,
         telemetry=FASTAPI_TELEMETRY,  # traced and timed natively once telemetry is configured
     )
@@ -47,8 +54,28 @@ def create_api(root: Root, services: Iterable[str]) -> FastAPI:
     for name in services:
         for service_router in _ROUTERS.get(name, ()):
             api.include_router(service_router)
+    if "receiver" in services:  # in Azure the receiver's app serves the dashboard; locally, the one app does
+        api.include_router(_dashboard(root.settings))
     api.openapi = lambda: _document(api)  # type: ignore[method-assign]
     return api
+
+
+def _dashboard(s: Settings):
+    """The dashboard's router for these settings: the development sign-in form, or Entra ID through MSAL."""
+    dev = s.auth_issuer == DEV_ISSUER
+    entra = bool(s.auth_client_id and s.auth_scope) and not dev
+    config = DashboardConfig(
+        dev_sign_in=dev,
+        authority=s.auth_issuer.removesuffix("/v2.0") if entra else None,
+        client_id=s.auth_client_id if entra else None,
+        scope=s.auth_scope if entra else None,
+        api_urls=s.dashboard_api_urls,
+    )
+    minter = None
+    if dev and s.auth_jwks_url.startswith("file:"):
+        issuer = DevIssuer(Path(urlsplit(s.auth_jwks_url).path).parent)  # its signing key lies beside its JWKS
+        minter = lambda user, admin: issuer.token(user, admin=admin)  # noqa: E731
+    return dashboard_router(config, WEB_DIST, minter)
 
 
 def _document(api: FastAPI) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fastapi.security import HTTPBearer
 from shared.adapters.auth.tokens import AuthError, Principal, bearer_token
 from shared.bootstrap import Root
 from shared.problems import Problem
+from shared.services.alerts import Alerts
 from shared.services.analyzer import Analyzer
 from shared.services.receiver import Receiver
 from shared.services.storage import Storage
@@ -63,6 +64,11 @@ async def _analyzer(root: RootDep) -> Analyzer:
     return root.analyzer
 
 
+async def _alerts(root: RootDep) -> Alerts:
+    return root.alerts
+
+
 ReceiverDep = Annotated[Receiver, Depends(_receiver)]
 StorageDep = Annotated[Storage, Depends(_storage)]
 AnalyzerDep = Annotated[Analyzer, Depends(_analyzer)]
+AlertsDep = Annotated[Alerts, Depends(_alerts)]

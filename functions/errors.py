@@ -39,12 +39,15 @@ async def _problem(_: Request, exc: Problem) -> Response:
     return problem_response(exc)
 
 
-async def _invalid(_: Request, exc: RequestValidationError) -> Response:
-    """Bodies of the wrong shape (422), and query parameters out of range (400)."""
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    """Bodies of the wrong shape (422), query parameters and headers out of range (400), path parameters that
+    cannot name anything (404)."""
     errors = list(exc.errors())
-    if all(e.get("loc", ("",))[0] == "query" for e in errors):
+    if all(e.get("loc", ("",))[0] == "path" for e in errors):
+        return problem_response(Problem(404, f"No route {request.url.path}: it names nothing that can exist."))
+    if all(e.get("loc", ("",))[0] in ("query", "header") for e in errors):
         listed = field_errors(errors, skip=1)
-        return problem_response(Problem(400, f"Invalid query parameters: {describe(listed)}", errors=listed))
+        return problem_response(Problem(400, f"Invalid parameters: {describe(listed)}", errors=listed))
     items = [e for e in errors if len(e.get("loc", ())) >= 3 and e["loc"][0] == "body" and isinstance(e["loc"][2], int)]
     if items and len(items) == len(errors):
         return problem_response(_batch_refused(items, exc.body))

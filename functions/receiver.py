@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel
 
 from functions.bodies import JsonRoute, body_limit
@@ -23,8 +23,8 @@ from shared.problems import Problem
 
 SINGLE_BODY_LIMIT = 64 * 1024
 BATCH_BODY_LIMIT = 2 * 1024 * 1024
-_ACCEPTED = "Accepted: the broker has the event"
-_UNAVAILABLE = {503: {"description": "The broker did not confirm in time: retry with the same id"}}
+_ACCEPTED = "Accepted: the broker has the event; GET the operation (Location) for its outcome"
+_UNAVAILABLE = {503: {"description": "The broker did not confirm in time: retry with the same id or key"}}
 
 router = APIRouter(prefix="/api", route_class=JsonRoute, strict_content_type=False)
 
@@ -32,15 +32,13 @@ router = APIRouter(prefix="/api", route_class=JsonRoute, strict_content_type=Fal
 class Accepted(BaseModel):
     id: uuid.UUID
     status: Literal["accepted"]
+    operation: uuid.UUID
 
 
 class AcceptedBatch(BaseModel):
     ids: list[uuid.UUID]
     status: Literal["accepted"]
-
-
-class AcceptedChange(Accepted):
-    version: int
+    operation: uuid.UUID
 
 
 class AcceptedBudget(BaseModel):
@@ -49,6 +47,35 @@ class AcceptedBudget(BaseModel):
     amount: str
     currency: str
     status: Literal["accepted"]
+    operation: uuid.UUID
+
+
+def _accepted(body: dict, accepted) -> JsonResponse:
+    op = str(accepted.operation_id)
+    return JsonResponse({**body, "status": "accepted", "operation": op}, 202, {"Location": f"/api/operations/{op}"})
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='Apply only over this version: the ETag of GET /api/transactions/{id}, e.g. "3"',
+        pattern=r'^\s*"[0-9]{1,18}"\s*$',
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        description="A key of yours for this request: sent again, the request is not repeated but its first "
+        "operation returned",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+    ),
+]
+
+
+def _version(if_match: str | None) -> int | None:
+    return None if if_match is None else int(if_match.strip().strip('"'))
 
 
 TransactionId = Annotated[str, Path(json_schema_extra={"format": "uuid"}, description="The transaction's id")]
@@ -73,9 +100,8 @@ def _transaction_id(raw: str) -> uuid.UUID:
     openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
 async def record_transaction(transaction: NewTransaction, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
-    event = await receiver.record(caller.user_id, transaction)
-    tid = str(event.transaction.id)
-    return JsonResponse({"id": tid, "status": "accepted"}, 202, {"Location": f"/api/transactions/{tid}"})
+    accepted = await receiver.record(caller.user_id, transaction)
+    return _accepted({"id": str(transaction.id)}, accepted)
 
 
 @router.post(
@@ -90,8 +116,8 @@ async def record_transaction(transaction: NewTransaction, caller: Caller, receiv
     openapi_extra=body_limit(BATCH_BODY_LIMIT),
 )
 async def record_transaction_batch(batch: NewBatch, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
-    events = await receiver.record_batch(caller.user_id, batch.transactions)
-    return JsonResponse({"ids": [str(e.transaction.id) for e in events], "status": "accepted"}, 202)
+    accepted = await receiver.record_batch(caller.user_id, batch.transactions)
+    return _accepted({"ids": [str(t.id) for t in batch.transactions]}, accepted)
 
 
 @router.patch(
@@ -99,17 +125,25 @@ async def record_transaction_batch(batch: NewBatch, caller: Caller, receiver: Re
     tags=["transactions"],
     summary="Correct fields of a transaction",
     status_code=202,
-    response_model=AcceptedChange,
-    response_description="Accepted: the correction is on its way",
+    response_model=Accepted,
+    response_description="Accepted: the correction is on its way; its outcome at the operation",
     responses={404: {"description": "The id is not a UUID"}, **_UNAVAILABLE},
     operation_id="correct_transaction",
     openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
 async def correct_transaction(
-    id: TransactionId, changes: TransactionChanges, caller: Caller, receiver: ReceiverDep
+    id: TransactionId,
+    changes: TransactionChanges,
+    caller: Caller,
+    receiver: ReceiverDep,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
-    event = await receiver.correct(caller.user_id, _transaction_id(id), changes)
-    return JsonResponse({"id": str(event.transaction_id), "status": "accepted", "version": event.version}, 202)
+    tid = _transaction_id(id)
+    accepted = await receiver.correct(
+        caller.user_id, tid, changes, if_match=_version(if_match), idempotency_key=idempotency_key
+    )
+    return _accepted({"id": str(tid)}, accepted)
 
 
 @router.delete(
@@ -117,14 +151,21 @@ async def correct_transaction(
     tags=["transactions"],
     summary="Delete a transaction",
     status_code=202,
-    response_model=AcceptedChange,
-    response_description="Accepted: the deletion is on its way",
+    response_model=Accepted,
+    response_description="Accepted: the deletion is on its way; its outcome at the operation",
     responses={404: {"description": "The id is not a UUID"}, **_UNAVAILABLE},
     operation_id="delete_transaction",
 )
-async def delete_transaction(id: TransactionId, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
-    event = await receiver.delete(caller.user_id, _transaction_id(id))
-    return JsonResponse({"id": str(event.transaction_id), "status": "accepted", "version": event.version}, 202)
+async def delete_transaction(
+    id: TransactionId,
+    caller: Caller,
+    receiver: ReceiverDep,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    tid = _transaction_id(id)
+    accepted = await receiver.delete(caller.user_id, tid, if_match=_version(if_match), idempotency_key=idempotency_key)
+    return _accepted({"id": str(tid)}, accepted)
 
 
 @router.put(
@@ -144,6 +185,7 @@ async def set_budget(
     limit: BudgetLimit,
     caller: Caller,
     receiver: ReceiverDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
-    event = await receiver.set_budget(caller.user_id, category, month, limit)
-    return JsonResponse({**event.budget.to_json(), "status": "accepted"}, 202)
+    accepted = await receiver.set_budget(caller.user_id, category, month, limit, idempotency_key=idempotency_key)
+    return _accepted(accepted.events[0].budget.to_json(), accepted)

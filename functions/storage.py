@@ -28,6 +28,25 @@ class Transaction(BaseModel):
     date: dt.date
     tags: list[str]
     version: int
+    etag: str  # send it back as If-Match to change only this version
+
+
+class Rejected(BaseModel):
+    index: int
+    reason: dict
+
+
+class Operation(BaseModel):
+    id: uuid.UUID
+    status: Literal["pending", "applied", "rejected"]
+    type: str | None = None
+    applied: int
+    duplicates: int
+    rejected: int
+    expected: int | None = None
+    resource: str | None = None
+    reason: dict | None = None  # problem details, when a single write was rejected
+    rejected_items: list[Rejected] | None = None  # for a batch: each refused item, by index
 
 
 class TransactionPage(BaseModel):
@@ -75,7 +94,27 @@ async def list_transactions(
 async def get_transaction(
     id: Annotated[str, Path(json_schema_extra={"format": "uuid"})], caller: Caller, storage: StorageDep
 ) -> JsonResponse:
-    return JsonResponse(await _off_loop(storage.get_transaction, caller.user_id, id))
+    found = await _off_loop(storage.get_transaction, caller.user_id, id)
+    return JsonResponse(found, headers={"ETag": found["etag"]})
+
+
+@router.get(
+    "/operations/{id}",
+    tags=["operations"],
+    summary="The outcome of one of your writes: pending until storage applied or rejected it",
+    response_model=Operation,
+    responses={404: {"description": "Not yours, or none"}},
+    operation_id="get_operation",
+)
+async def get_operation(
+    id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+    caller: Caller,
+    storage: StorageDep,
+    wait: Annotated[float, Query(ge=0, le=10, description="Seconds to wait for the outcome, at most 10")] = 0,
+) -> JsonResponse:
+    if wait:
+        return JsonResponse(await storage.wait_for_operation(caller.user_id, id, wait_s=wait))
+    return JsonResponse(await _off_loop(storage.get_operation, caller.user_id, id))
 
 
 async def _off_loop(call, *args, **kwargs):

@@ -132,7 +132,7 @@ def triggers(root: Root) -> func.Blueprint:
         root.webhooks.handle_changes([inbound(e) for e in changes])
 
     @bp.function_name("retry_webhooks")
-    @bp.timer_trigger(arg_name="timer", schedule="%SyncSchedule%", use_monitor=True)
+    @bp.timer_trigger(arg_name="timer", schedule="%WebhooksRetrySchedule%", use_monitor=True)
     def retry_webhooks(timer: func.TimerRequest) -> None:
         """Every due delivery is attempted; a failure raises, and the next tick picks up the same rows."""
         if timer.past_due:

@@ -109,7 +109,6 @@ class Stack:
             "AuthAudience": DEV_AUDIENCE,
             "AuthJwksUrl": issuer.jwks_url,
             "AnalyticsStorePath": str(work / "analytics.db"),
-            "AlertsStatePath": str(work / "alerts.db"),
             "BudgetServices": "receiver,storage",
         }
         stack = cls(name, run, work, broker, database, issuer, settings)

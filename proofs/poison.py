@@ -1,7 +1,8 @@
 """Poison streams: malformed, oversized, wrong-schema and wrong-type messages on every consumed topic.
 
-The transactions topic feeds storage (poison -> the dead-letter topic, with its reason) and the budget alerts
-(which skip what storage dead-letters); the queries topic feeds the analyzer (poison -> an error reply).
+The transactions topic feeds storage (poison -> the dead-letter topic, with its reason), whose change feed feeds
+the budget alerts (which never see what storage refused); the queries topic feeds the analyzer (poison -> an
+error reply).
 Good messages go on at the same pace: each consumer's good-message rate is measured without poison and
 with poison interleaved, and the ratio printed.
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sqlite3
 import sys
 import time
 import uuid
@@ -166,13 +166,10 @@ class Counters:
             return c.execute(sa.text("SELECT COUNT(*) FROM transactions WHERE user_id = :u"), {"u": user}).scalar()
 
     def alerted(self, user: str) -> int:
-        conn = sqlite3.connect(f"file:{self.settings.alerts_state_path}?mode=ro", uri=True, timeout=30)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM transactions WHERE user_id = ?", (user,)).fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0  # the alerts trigger has not created its state yet
-        finally:
-            conn.close()
+        """Good expenses (1.00 each) the alerts have counted: they reach them through storage's change feed."""
+        with self.engine.connect() as c:
+            spent = c.execute(sa.text("SELECT SUM(spent) FROM alert_spend WHERE user_id = :u"), {"u": user}).scalar()
+        return int(spent or 0)
 
     def answered(self, request_ids: set[str]) -> int:
         got = {orjson.loads(m.value()).get("request_id") for m in self.replies.drain()}

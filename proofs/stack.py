@@ -20,7 +20,7 @@ def local_stack(kafka_functions: tuple[str, ...] = ("store_transactions",)) -> I
 
     state = Path(tempfile.mkdtemp(prefix="budget-proof-"))
     infra = Infra.start(state)
-    root = Root(infra.settings(alerts_state_path=str(state / "alerts.db")))
+    root = Root(infra.settings())
     server = None
     try:
         migrate(root.engine)

@@ -18,13 +18,15 @@ from shared.adapters.auth.devissuer import DEV_ISSUER
 from shared.adapters.auth.tokens import TokenVerifier
 from shared.adapters.kafka.config import producer_config
 from shared.adapters.kafka.publisher import Publisher
+from shared.adapters.mysql.alert_state import AlertState
 from shared.adapters.mysql.engine import build_engine
+from shared.adapters.mysql.reads import Reads
 from shared.adapters.mysql.source import source_head
 from shared.adapters.mysql.store import Store
 from shared.adapters.mysql.webhooks import SqlWebhookStore
 from shared.adapters.webhooks.guard import AddressGuard
 from shared.adapters.webhooks.sender import HttpSender
-from shared.services.alerts import Alerts, AlertState
+from shared.services.alerts import Alerts
 from shared.services.analyzer import Analyzer
 from shared.services.processor import Processor
 from shared.services.receiver import Receiver
@@ -89,15 +91,23 @@ class Root:
         return Store(self.engine)
 
     @once
+    def reads(self) -> Reads:
+        return Reads(self.engine)
+
+    @once
     def verifier(self) -> TokenVerifier:
         s = self.settings
         return TokenVerifier(
-            issuer=s.auth_issuer, audience=s.auth_audience, jwks_url=s.auth_jwks_url, admin_role=s.auth_admin_role
+            issuer=s.auth_issuer,
+            audience=s.auth_audience,
+            jwks_url=s.auth_jwks_url,
+            admin_role=s.auth_admin_role,
+            cache_size=s.auth_token_cache_size,
         )
 
     @once
     def alert_state(self) -> AlertState:
-        return AlertState(self.settings.alerts_state_path)
+        return AlertState(self.engine)
 
     # -- services -------------------------------------------------------------------------------
 
@@ -108,7 +118,14 @@ class Root:
     @once
     def storage(self) -> Storage:
         s = self.settings
-        return Storage(store=self.store, publisher=self.publisher, dead_letter_topic=s.dead_letter_topic)
+        return Storage(
+            store=self.store,
+            reads=self.reads,
+            publisher=self.publisher,
+            dead_letter_topic=s.dead_letter_topic,
+            changes_topic=s.changes_topic,
+            retention_days=s.processed_events_retention_days,
+        )
 
     @once
     def processor(self) -> Processor:
@@ -149,5 +166,3 @@ class Root:
             built["publisher"].close()
         if "engine" in built and hasattr(built["engine"], "dispose"):
             built["engine"].dispose()
-        if "alert_state" in built and hasattr(built["alert_state"], "close"):
-            built["alert_state"].close()

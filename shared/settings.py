@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     auth_audience: str = Field(validation_alias=_alias("AuthAudience"))
     auth_jwks_url: str = Field(validation_alias=_alias("AuthJwksUrl"))
     auth_admin_role: str = Field("Budget.Admin", validation_alias=_alias("AuthAdminRole"))
+    auth_token_cache_size: int = Field(10_000, ge=0, validation_alias=_alias("AuthTokenCacheSize"))  # LRU; 0: off
     # The dashboard's Entra ID sign-in (one app registration is both the SPA and the API): its client id and the
     # delegated scope it asks for. Unset locally, where the development issuer's sign-in form is used.
     auth_client_id: str | None = Field(None, validation_alias=_alias("AuthClientId"))
@@ -86,13 +87,12 @@ class Settings(BaseSettings):
 
     # Processor / analyzer
     sync_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("SyncSchedule"))
+    webhooks_retry_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("WebhooksRetrySchedule"))
     analytics_store_path: str = Field(".budget/analytics.db", validation_alias=_alias("AnalyticsStorePath"))
     # Where the processor publishes immutable snapshots for an analyzer on another host (docs/analytics-store.md);
     # empty: the analyzer reads AnalyticsStorePath itself, as on one machine.
     analytics_snapshot_dir: str = Field("", validation_alias=_alias("AnalyticsSnapshotDir"))
     analytics_snapshot_min_interval_s: int = Field(300, ge=0, validation_alias=_alias("AnalyticsSnapshotMinIntervalS"))
-    # The budget alerts' own state (budgets, expenses, alerts raised): an SQLite file local to the analyzer.
-    alerts_state_path: str = Field(".budget/alerts.db", validation_alias=_alias("AlertsStatePath"))
 
     @field_validator("services")
     @classmethod

@@ -49,7 +49,6 @@ def local_defaults(*, broker: str | None = None) -> dict[str, str]:
         "KafkaBrokerList": broker or noted or "127.0.0.1:9092",
         "DATABASE_URL": f"sqlite:///{base / 'budget.db'}",
         "AnalyticsStorePath": str(base / "analytics.db"),
-        "AlertsStatePath": str(base / "alerts.db"),
     }
     issuer = os.environ.get("AuthIssuer")
     if issuer in (None, "", DEV_ISSUER):

@@ -106,6 +106,7 @@ def serve_triggers() -> None:
     from cli.runner.index import index
     from cli.runner.triggers import KafkaTriggerLoop, TimerTriggerLoop
     from function_app import app, root
+
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

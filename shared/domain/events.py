@@ -1,8 +1,13 @@
-"""The events on the transactions topic: one JSON schema, versioned, keyed by user id."""
+"""The events on the transactions topic: one JSON schema, versioned, keyed by user id.
+
+Each event belongs to an operation (one HTTP write: a transaction, a batch of them, a correction...) and says
+how many events the operation has and which one it is, so storage can tell when the operation is done. The order
+of a user's events is the order of their partition: storage applies them in that order and numbers each record's
+versions itself. The `version` an older receiver stamped with its clock is still read, and ignored.
+"""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -19,27 +24,27 @@ class PoisonMessage(ValueError):
     """A message that can never be stored, whatever the retries: it belongs in the dead-letter topic."""
 
 
-def now_version() -> int:
-    """Event versions are microseconds since the epoch at the receiver: the newer correction wins."""
-    return time.time_ns() // 1_000
-
-
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     schema_version: Literal[1] = SCHEMA_VERSION
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     user_id: str = Field(min_length=1, max_length=128)
-    version: int = Field(default_factory=now_version, gt=0)
+    operation_id: uuid.UUID | None = None  # absent on events written before operations existed
+    operation_size: int = Field(1, ge=1, le=100_000)
+    index: int = Field(0, ge=0)
+    version: int | None = Field(None, gt=0)  # a receiver's clock, on events written before storage numbered versions
 
     def _head(self) -> dict[str, Any]:
-        return {
+        head: dict[str, Any] = {
             "schema_version": self.schema_version,
             "event_id": str(self.event_id),
             "event_type": self.event_type,  # type: ignore[attr-defined]
             "user_id": self.user_id,
-            "version": self.version,
         }
+        if self.operation_id is not None:
+            head.update(operation_id=str(self.operation_id), operation_size=self.operation_size, index=self.index)
+        return head
 
 
 class TransactionCreated(_Envelope):
@@ -62,17 +67,21 @@ class TransactionUpdated(_Envelope):
     event_type: Literal["transaction.updated"] = "transaction.updated"
     transaction_id: uuid.UUID
     changes: TransactionChanges
+    expected_version: int | None = Field(None, ge=1)  # If-Match: apply only over this version
 
     def to_json(self) -> dict[str, Any]:
-        return {**self._head(), "transaction_id": str(self.transaction_id), "changes": self.changes.to_json()}
+        out = {**self._head(), "transaction_id": str(self.transaction_id), "changes": self.changes.to_json()}
+        return out if self.expected_version is None else {**out, "expected_version": self.expected_version}
 
 
 class TransactionDeleted(_Envelope):
     event_type: Literal["transaction.deleted"] = "transaction.deleted"
     transaction_id: uuid.UUID
+    expected_version: int | None = Field(None, ge=1)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self._head(), "transaction_id": str(self.transaction_id)}
+        out = {**self._head(), "transaction_id": str(self.transaction_id)}
+        return out if self.expected_version is None else {**out, "expected_version": self.expected_version}
 
 
 class BudgetSet(_Envelope):

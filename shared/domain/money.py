@@ -9,6 +9,7 @@ from iso4217 import Currency
 
 # Large enough for any personal budget, small enough for DECIMAL(19, 4) with room for sums.
 MAX_AMOUNT = Decimal("1000000000000")
+_MAX_MINOR_UNITS = 4  # CLF and UYW; the store keeps 4 fraction digits
 # ASCII digits only: Decimal() would also take "1_000" and non-Latin digits such as "١٢".
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?")
 
@@ -37,8 +38,12 @@ def normalize_currency(code: object) -> str:
     return code
 
 
-def parse_amount(raw: object, currency: str) -> Decimal:
-    """A positive amount given as a decimal string, with no more fraction digits than the currency has."""
+def parse_amount(raw: object, currency: str | None) -> Decimal:
+    """A positive amount given as a decimal string, with no more fraction digits than the currency has.
+
+    Without a currency (a correction of the amount alone) only the form is checked here, up to the 4 fraction
+    digits any currency may have; `check_minor_units` then checks it against the stored currency.
+    """
     if not isinstance(raw, str):
         raise MoneyError('amount must be a decimal string such as "12.50", not a JSON number')
     text = raw.strip()
@@ -52,14 +57,28 @@ def parse_amount(raw: object, currency: str) -> Decimal:
         raise MoneyError("amount must be greater than zero")
     if value >= MAX_AMOUNT:
         raise MoneyError(f"amount must be below {MAX_AMOUNT:,}")
+    if currency is None:
+        if len(text.partition(".")[2]) > _MAX_MINOR_UNITS:
+            raise MoneyError(f"amount {raw!r} has more than {_MAX_MINOR_UNITS} decimal places")
+        return value  # its exponent keeps the digits as written, for check_minor_units
+    return check_minor_units(value, currency, shown=raw)
+
+
+def check_minor_units(value: Decimal, currency: str, *, shown: object = None) -> Decimal:
+    """The amount quantized to the currency's minor units, or MoneyError when it was written with more fraction
+    digits than the currency has (even zeros: "12.0" is not a JPY amount)."""
     digits = minor_units(currency)
-    fraction = len(text.partition(".")[2])
-    if fraction > digits:
+    if -int(value.as_tuple().exponent) > digits:
         allowed = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
-        raise MoneyError(f"{currency} amounts have {allowed}; got {raw!r}")
+        raise MoneyError(f"{currency} amounts have {allowed}; got {str(shown if shown is not None else value)!r}")
     return value.quantize(Decimal(1).scaleb(-digits))
+
+
+def quantize(value: Decimal, currency: str) -> Decimal:
+    """A stored amount (DECIMAL(19, 4) keeps 4 fraction digits) with exactly the currency's minor units."""
+    return value.quantize(Decimal(1).scaleb(-minor_units(currency)))
 
 
 def format_amount(value: Decimal, currency: str) -> str:
     """The amount as a string with exactly the currency's minor units ("12.50", "1000")."""
-    return str(value.quantize(Decimal(1).scaleb(-minor_units(currency))))
+    return str(quantize(value, currency))

@@ -95,6 +95,11 @@ def _amount_for_currency(value: object, info: ValidationInfo) -> Decimal:
     return parse_amount(value, currency)
 
 
+def _changed_amount(value: object, info: ValidationInfo) -> Decimal:
+    """A corrected amount: checked against the currency sent with it, or, alone, against the stored one later."""
+    return parse_amount(value, info.data.get("currency"))
+
+
 _AMOUNT_SCHEMA = {
     "type": "string",
     "pattern": r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,3})?$",
@@ -122,6 +127,7 @@ MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "examples": ["2026-1
 
 CurrencyCode = Annotated[str, BeforeValidator(normalize_currency), WithJsonSchema(_CURRENCY_SCHEMA)]
 Amount = Annotated[Decimal, BeforeValidator(_amount_for_currency), WithJsonSchema(_AMOUNT_SCHEMA)]
+ChangedAmount = Annotated[Decimal, BeforeValidator(_changed_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
 Category = Annotated[str, BeforeValidator(_clean_category), WithJsonSchema(CATEGORY_SCHEMA)]
 Tags = Annotated[list[str], BeforeValidator(_clean_tags), WithJsonSchema(_TAGS_SCHEMA)]
 Description = Annotated[str | None, BeforeValidator(_clean_description), WithJsonSchema(_DESCRIPTION_SCHEMA)]
@@ -165,28 +171,18 @@ class NewBatch(_Strict):
 
 
 class TransactionChanges(_Strict):
-    """A correction: any of the fields; amount and currency travel together."""
+    """A correction: any subset of the fields. An amount alone keeps the stored currency (storage checks it fits
+    that currency's minor units); a currency alone keeps the stored amount."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"minProperties": 1, "dependentRequired": {"amount": ["currency"], "currency": ["amount"]}}
-    )
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     type: Kind | None = None
     currency: CurrencyCode | None = None
-    amount: Amount | None = None
+    amount: ChangedAmount | None = None
     category: Category | None = None
     description: Description = None
     date: BookingDate | None = None
     tags: Tags | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _money(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        if ("amount" in data) != ("currency" in data):
-            raise ValueError('amount and currency must be changed together, e.g. {"amount": "9.90", "currency": "EUR"}')
-        return data
 
     @model_validator(mode="after")
     def _not_empty(self) -> TransactionChanges:
@@ -202,7 +198,7 @@ class TransactionChanges(_Strict):
         for name in self.model_fields_set:
             value = getattr(self, name)
             if name == "amount":
-                value = format_amount(value, self.currency or "")
+                value = format_amount(value, self.currency) if self.currency else str(value)
             elif name == "type":
                 value = value.value
             elif name == "date":

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from shared.adapters.analytics.publish import publish_if_due, publish_snapshot
 from shared.adapters.analytics.rebuild import Progress, RebuildResult, rebuild
-from shared.adapters.analytics.sync import SyncResult, sync
+from shared.adapters.analytics.sync import SourceChanged, SyncResult, sync
 
 log = logging.getLogger("budget.processor")
 
@@ -21,18 +21,24 @@ class Processor:
         self.snapshot_dir = snapshot_dir
         self._min_interval_s = min_interval_s
 
-    def run(self) -> SyncResult:
+    def run(self) -> SyncResult | RebuildResult:
         """One scheduled run: sync, then publish a snapshot for readers on other hosts when one is due.
 
-        A failure raises: the next run redoes the sync (and the publication) from where the store stands.
+        A store built from another database (or from this one before a restore took it back in time) is rebuilt
+        instead: answering from it would be answering from the wrong data. A failure raises: the next run redoes
+        the sync (and the publication) from where the store stands.
         """
-        result = sync(engine=self._engine, path=self.store_path)
-        if not result.skipped:
+        try:
+            result: SyncResult | RebuildResult = sync(engine=self._engine, path=self.store_path)
+        except SourceChanged as exc:
+            log.warning("rebuilding the analytics store: %s", exc)
+            result = self.rebuild(reason=str(exc))
+        if not getattr(result, "skipped", False):
             self.publish(force=False)  # after the run's commit, never inside it
         return result
 
-    def rebuild(self, progress: Progress | None = None) -> RebuildResult:
-        return rebuild(engine=self._engine, path=self.store_path, progress=progress)
+    def rebuild(self, progress: Progress | None = None, *, reason: str = "asked for") -> RebuildResult:
+        return rebuild(engine=self._engine, path=self.store_path, progress=progress, reason=reason)
 
     def publish(self, *, force: bool) -> Path | None:
         """Publish a snapshot to the snapshot directory (when one is configured): when due, or now if forced."""

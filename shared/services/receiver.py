@@ -1,16 +1,36 @@
-"""The receiver's use cases: turn validated requests into events and hand them to the broker."""
+"""The receiver's use cases: each write becomes an operation of events handed to the broker.
+
+An operation is accepted (202) once the broker has acknowledged every event of it; its outcome (applied or
+rejected, and why) is storage's to record. A write that the broker does not confirm is a 503 that names the
+operation and the ids it would have created, so the retry (the same ids, or the same Idempotency-Key) can never
+record twice.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from shared.adapters.kafka.messages import EventPublisher, OutboundMessage
+from shared.adapters.kafka.publisher import BrokerUnavailable
 from shared.domain.events import AnyEvent, BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated, encode
+from shared.domain.operations import event_id, keyed_operation_id, new_operation_id
 from shared.domain.transactions import Budget, BudgetLimit, NewTransaction, TransactionChanges
 from shared.problems import Problem, invalid
+
+_UNCONFIRMED = (
+    "The event broker did not confirm it in time, so it is not known to be recorded. Retry the same request: "
+    "with the same ids (or the same Idempotency-Key) a retry never records twice."
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    operation_id: uuid.UUID
+    events: list[AnyEvent]
 
 
 class Receiver:
@@ -20,12 +40,11 @@ class Receiver:
         self._publisher = publisher
         self._topic = topic
 
-    async def record(self, user_id: str, transaction: NewTransaction) -> TransactionCreated:
-        event = TransactionCreated(user_id=user_id, transaction=transaction)
-        await self._publish([event])
-        return event
+    async def record(self, user_id: str, transaction: NewTransaction) -> Accepted:
+        op = new_operation_id(user_id)
+        return await self._publish(op, [_created(user_id, op, transaction, 0, 1)], ids=[transaction.id])
 
-    async def record_batch(self, user_id: str, transactions: Sequence[NewTransaction]) -> list[TransactionCreated]:
+    async def record_batch(self, user_id: str, transactions: Sequence[NewTransaction]) -> Accepted:
         """One batch, one decision: a repeated id refuses the whole batch, naming each repeat by index."""
         seen: dict[uuid.UUID, int] = {}
         errors = []
@@ -35,32 +54,82 @@ class Receiver:
             seen.setdefault(t.id, index)
         if errors:
             raise batch_refused(errors, len(transactions))
-        events = [TransactionCreated(user_id=user_id, transaction=t) for t in transactions]
-        await self._publish(events)
-        return events
+        op, size = new_operation_id(user_id), len(transactions)
+        events = [_created(user_id, op, t, i, size) for i, t in enumerate(transactions)]
+        return await self._publish(op, events, ids=[t.id for t in transactions])
 
-    async def correct(self, user_id: str, transaction_id: uuid.UUID, changes: TransactionChanges) -> TransactionUpdated:
-        event = TransactionUpdated(user_id=user_id, transaction_id=transaction_id, changes=changes)
-        await self._publish([event])
-        return event
+    async def correct(
+        self,
+        user_id: str,
+        transaction_id: uuid.UUID,
+        changes: TransactionChanges,
+        *,
+        if_match: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Accepted:
+        op = _operation(user_id, idempotency_key)
+        event = TransactionUpdated(
+            event_id=event_id(op, 0),
+            user_id=user_id,
+            operation_id=op,
+            transaction_id=transaction_id,
+            changes=changes,
+            expected_version=if_match,
+        )
+        return await self._publish(op, [event])
 
-    async def delete(self, user_id: str, transaction_id: uuid.UUID) -> TransactionDeleted:
-        event = TransactionDeleted(user_id=user_id, transaction_id=transaction_id)
-        await self._publish([event])
-        return event
+    async def delete(
+        self,
+        user_id: str,
+        transaction_id: uuid.UUID,
+        *,
+        if_match: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Accepted:
+        op = _operation(user_id, idempotency_key)
+        event = TransactionDeleted(
+            event_id=event_id(op, 0),
+            user_id=user_id,
+            operation_id=op,
+            transaction_id=transaction_id,
+            expected_version=if_match,
+        )
+        return await self._publish(op, [event])
 
-    async def set_budget(self, user_id: str, category: str, month: str, limit: BudgetLimit) -> BudgetSet:
+    async def set_budget(
+        self, user_id: str, category: str, month: str, limit: BudgetLimit, *, idempotency_key: str | None = None
+    ) -> Accepted:
         try:
             fields = {"category": category, "month": month, "currency": limit.currency, "amount": str(limit.amount)}
             budget = Budget.model_validate(fields)
         except ValidationError as exc:
             raise invalid(exc.errors(include_url=False, include_input=False)) from None
-        event = BudgetSet(user_id=user_id, budget=budget)
-        await self._publish([event])
-        return event
+        op = _operation(user_id, idempotency_key)
+        return await self._publish(
+            op, [BudgetSet(event_id=event_id(op, 0), user_id=user_id, operation_id=op, budget=budget)]
+        )
 
-    async def _publish(self, events: Sequence[AnyEvent]) -> None:
-        await self._publisher.publish(messages(events, self._topic))
+    async def _publish(self, op: uuid.UUID, events: list[AnyEvent], ids: Sequence[uuid.UUID] = ()) -> Accepted:
+        try:
+            await self._publisher.publish(messages(events, self._topic))
+        except BrokerUnavailable:
+            named = {"operation": str(op)}
+            if len(ids) == 1:
+                named["id"] = str(ids[0])
+            elif ids:
+                named["ids"] = [str(i) for i in ids]  # type: ignore[assignment]
+            raise Problem(503, _UNCONFIRMED, headers={"Retry-After": "5"}, **named) from None
+        return Accepted(op, events)
+
+
+def _operation(user_id: str, idempotency_key: str | None) -> uuid.UUID:
+    return keyed_operation_id(user_id, idempotency_key) if idempotency_key else new_operation_id(user_id)
+
+
+def _created(user_id: str, op: uuid.UUID, t: NewTransaction, index: int, size: int) -> TransactionCreated:
+    return TransactionCreated(
+        event_id=event_id(op, index), user_id=user_id, operation_id=op, operation_size=size, index=index, transaction=t
+    )
 
 
 def messages(events: Sequence[AnyEvent], topic: str) -> list[OutboundMessage]:

@@ -1,5 +1,6 @@
-"""Budget alerts through the real broker: the budget_alerts trigger consumes the transactions topic and raises
-each threshold of each budget once, through corrections, deletions, redeliveries and a full re-read."""
+"""Budget alerts through the real broker: storage applies the events and relays its change feed; the budget_alerts
+trigger consumes it and raises each threshold of each budget once, through corrections, deletions, rejected
+changes, redeliveries and a full re-read."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ MONTH = "2031-05"
 
 @pytest.fixture(scope="module")
 def alerts_settings(infra, tmp_path_factory) -> Settings:
-    return infra.settings(alerts_state_path=str(tmp_path_factory.mktemp("alerts") / "alerts.db"))
+    return infra.settings()
 
 
 def start_alerts(settings: Settings) -> AppServer:
@@ -159,12 +160,14 @@ def test_corrections_and_deletions_move_the_totals(producer, alerts, user):
     marker(producer, alerts, user)
     assert alerts.of(user, "rent") == []
 
-    v = big.version
     stale = TransactionUpdated.model_validate(
-        {"user_id": user, "version": v - 1, "transaction_id": str(big.transaction.id),
+        {"user_id": user, "expected_version": 5, "transaction_id": str(big.transaction.id),
          "changes": {"amount": "99.00", "currency": "EUR"}}
     )  # fmt: skip
-    send(producer, stale)  # older than the create: ignored
+    unknown = TransactionUpdated.model_validate(
+        {"user_id": user, "transaction_id": str(uuid.uuid4()), "changes": {"amount": "99.00", "category": "rent"}}
+    )
+    send(producer, stale, unknown)  # storage rejects both (conflict, not_found): the alerts never see them
     marker(producer, alerts, user)
     assert alerts.of(user, "rent") == []
 

@@ -126,7 +126,10 @@ def build_store(path: str, rows: list[Row], budgets: list[BudgetRow]) -> None:
             "INSERT INTO budgets VALUES (?, ?, ?, ?, ?, 1, 1)",
             [(b.user_id, b.category, b.month, int(b.amount * 10_000), b.currency) for b in budgets],
         )
-        conn.execute("INSERT OR IGNORE INTO sync_state VALUES (1, 0, ?, 0)", (dt.datetime.now(dt.UTC).isoformat(),))
+        conn.execute(
+            "INSERT OR IGNORE INTO sync_state (id, watermark, synced_at, transactions) VALUES (1, 0, ?, 0)",
+            (dt.datetime.now(dt.UTC).isoformat(),),
+        )
     conn.close()
 
 

@@ -35,7 +35,9 @@ def test_a_post_becomes_a_row_with_exact_money(client, db, user):
     body = _txn(amount="1234.56")
     r = client.post("/api/transactions", json=body)
     assert r.status_code == 202, r.text
-    assert r.json() == {"id": body["id"], "status": "accepted"}
+    operation = r.json()["operation"]
+    assert r.json() == {"id": body["id"], "status": "accepted", "operation": operation}
+    assert r.headers["location"] == f"/api/operations/{operation}"
     row = until(lambda: _rows(db, user, id=body["id"]), what="the row")[0]
     assert row["amount"] == Decimal("1234.56")
     assert row["currency"] == "EUR"

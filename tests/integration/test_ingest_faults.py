@@ -44,33 +44,43 @@ def _publish(root, events) -> None:
     root.publisher.publish_blocking(ingest.messages(events, root.settings.transactions_topic))
 
 
-def test_a_stale_correction_never_overwrites_a_newer_one(app_server, root, db, user):
+def test_the_broker_s_order_decides_whatever_the_clocks_and_a_redelivery_changes_nothing(app_server, root, db, user):
+    # Versions stamped by two receivers with skewed clocks (3,000 then 2,000): storage ignores them, applies the
+    # user's events in partition order and numbers the versions itself. The last correction sent wins.
     created = TransactionCreated(user_id=user, version=1_000, transaction=NewTransaction.model_validate(_txn()))
     tid = created.transaction.id
-    newer = TransactionUpdated(
+    first = TransactionUpdated(
         user_id=user,
         transaction_id=tid,
         version=3_000,
         changes=TransactionChanges.model_validate({"amount": "30.00", "currency": "EUR"}),
     )
-    stale = TransactionUpdated(
+    second = TransactionUpdated(
         user_id=user,
         transaction_id=tid,
         version=2_000,
-        changes=TransactionChanges.model_validate({"amount": "20.00", "currency": "EUR"}),
+        changes=TransactionChanges.model_validate({"amount": "20.00"}),
     )
-    _publish(root, [created, newer, stale])
+    _publish(root, [created, first, second])
     marker = TransactionCreated(user_id=user, transaction=NewTransaction.model_validate(_txn()))
     _publish(root, [marker])  # same user, same partition: stored after the three above
     until(lambda: _amount(db, user, str(marker.transaction.id)), what="the marker")
-    assert _amount(db, user, str(tid)) == Decimal("30.00")
-    # A redelivery of the whole sequence changes nothing either.
-    _publish(root, [created, newer, stale])
+    assert _amount(db, user, str(tid)) == Decimal("20.00")
+    assert _version(db, user, str(tid)) == 3
+    # A redelivery of the whole sequence changes nothing.
+    _publish(root, [created, first, second])
     marker2 = TransactionCreated(user_id=user, transaction=NewTransaction.model_validate(_txn()))
     _publish(root, [marker2])
     until(lambda: _amount(db, user, str(marker2.transaction.id)), what="the second marker")
-    assert _amount(db, user, str(tid)) == Decimal("30.00")
+    assert (_amount(db, user, str(tid)), _version(db, user, str(tid))) == (Decimal("20.00"), 3)
     assert _count(db, user) == 3
+
+
+def _version(db, user: str, tid: str) -> int:
+    with db.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT version FROM transactions WHERE user_id = :u AND id = :i"), {"u": user, "i": tid}
+        ).scalar()
 
 
 def _dead_letters(root, key: bytes, expected: int) -> list:

@@ -22,9 +22,7 @@ GOOD, EVERY = 120, 10  # 12 poison messages per topic: three of each kind
 def consumers(infra, app_server, tmp_path_factory):
     """The alerts and query triggers beside the session's storage trigger, each with state of its own."""
     state = tmp_path_factory.mktemp("poison")
-    settings = infra.settings(
-        alerts_state_path=str(state / "alerts.db"), analytics_store_path=str(state / "analytics.db")
-    )
+    settings = infra.settings(analytics_store_path=str(state / "analytics.db"))
     root = Root(settings)
     assert not sync(engine=root.engine, path=state / "analytics.db").skipped
     server = AppServer(root, kafka_functions=("budget_alerts", "answer_queries")).start()

@@ -220,7 +220,7 @@ def test_budgets_and_budget_against_actual(apply, mysql, db, store_path, user):
 def test_a_transaction_committed_after_a_sync_passed_its_timestamp_is_picked_up(
     apply, mysql, db, infra, store_path, user
 ):
-    """Storage writes A, then waits on a row lock before committing; a sync runs and commits meanwhile.
+    """Storage writes A, then waits on a lock before committing; a sync runs and commits meanwhile.
 
     A's last_updated is earlier than that sync, so a timestamp watermark would skip A forever. The
     change sequence does not: A's sequence is above what the sync saw committed.
@@ -230,17 +230,19 @@ def test_a_transaction_committed_after_a_sync_passed_its_timestamp_is_picked_up(
     sync(engine=mysql, path=store_path)
     late = created(user, category="late")
 
+    with db.connect() as conn:
+        counter = conn.execute(sa.text("SELECT value FROM change_counter WHERE id = 1")).scalar_one()
     blocker = infra.direct_engine().connect()
     blocker.begin()
-    # Hold B's row lock: storage's batch inserts A, then blocks updating B, its transaction still open.
+    # The batch's last write is its outbox row, numbered after its two changes: an uncommitted row with that
+    # number makes storage insert A and update B, then wait, its transaction still open.
     blocker.execute(
-        sa.text("SELECT id FROM transactions WHERE user_id = :u AND id = :i FOR UPDATE"),
-        {"u": user, "i": str(b.transaction.id)},
+        sa.text("INSERT INTO outbox (seq, records) VALUES (:s, :r)"), {"s": counter + 2, "r": f'["{user}"]'}
     )
     writer = threading.Thread(target=apply, args=([late, updated(user, b.transaction.id, category="moved")],))
     writer.start()
     try:
-        until(lambda: _waiting_on_lock(db, user), timeout=20, what="storage to block before its commit")
+        until(lambda: _waiting_on_lock(db, "outbox"), timeout=20, what="storage to block before its commit")
         with db.connect() as conn:
             sync_started = conn.execute(sa.text("SELECT NOW(6)")).scalar_one()
         during = sync(engine=mysql, path=store_path)

@@ -26,7 +26,6 @@ def settings(issuer, tmp_path_factory) -> Settings:
         AuthAudience=DEV_AUDIENCE,
         AuthJwksUrl=issuer.jwks_url,
         AnalyticsStorePath=str(state / "analytics.db"),
-        AlertsStatePath=str(state / "alerts.db"),
     )
 
 
@@ -43,7 +42,7 @@ def store() -> FakeStore:
 @pytest.fixture
 def root(settings, publisher, store) -> Root:
     """The app's composition root with the broker and the database replaced by fakes."""
-    return Root(settings, publisher=publisher, store=store)
+    return Root(settings, publisher=publisher, store=store, reads=store)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fakes for unit tests: each implements the interface the services use (EventPublisher, EventStore)."""
+"""Fakes for unit tests: each implements the interface the services use (EventPublisher, EventStore, ReadStore)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import date
 
 from shared.adapters.kafka.messages import OutboundMessage
 from shared.adapters.kafka.publisher import BrokerUnavailable
-from shared.adapters.mysql.store import ApplyResult, Page, Refused
+from shared.adapters.mysql.reads import Page
+from shared.adapters.mysql.store import ApplyResult, Refused
 from shared.domain.events import AnyEvent, TransactionCreated
 
 
@@ -37,6 +38,8 @@ class FakeStore:
     def __init__(self) -> None:
         self.applied: dict[str, AnyEvent] = {}
         self.batches: list[int] = []
+        self.feed: list[tuple[int, list[dict]]] = []  # the outbox: (seq, records)
+        self.operations: dict[str, dict] = {}
         self._refuse: Callable[[AnyEvent], bool] = lambda _e: False
 
     def refuse(self, predicate: Callable[[AnyEvent], bool]) -> None:
@@ -47,8 +50,25 @@ class FakeStore:
         if any(self._refuse(e) for e in events):
             raise Refused("Data too long for column 'category' at row 1")
         fresh = {str(e.event_id): e for e in events if str(e.event_id) not in self.applied}
+        first = len(self.applied) + 1
         self.applied.update(fresh)
-        return ApplyResult(len(fresh), len(events) - len(fresh))
+        records = [{"kind": "event", "seq": first + i, "user_id": e.user_id} for i, e in enumerate(fresh.values())]
+        if records:
+            self.feed.append((len(self.applied), records))
+        return ApplyResult(len(fresh), len(events) - len(fresh), 0, records)
+
+    def outbox(self, limit: int = 100) -> list[tuple[int, list[dict]]]:
+        return self.feed[:limit]
+
+    def forget_outbox(self, up_to: int) -> None:
+        self.feed = [(seq, r) for seq, r in self.feed if seq > up_to]
+
+    def prune(self, *, processed_before_us: int, operations_before_us: int) -> int:
+        return 0
+
+    def get_operation(self, *, user_id: str, operation_id: str) -> dict | None:
+        found = self.operations.get(operation_id)
+        return found if found and found["user_id"] == user_id else None
 
     def get_transaction(self, *, user_id: str, transaction_id: str) -> dict | None:
         for e in self.applied.values():

@@ -59,5 +59,7 @@ def lag(ctx: QueryContext, p: NoParams) -> dict[str, Any]:  # noqa: ARG001 - eve
         "changes_behind": max(0, head.change_seq - fresh["watermark"]),
         "rows_behind": head.pending_rows,
         "synced_at": fresh["synced_at"],
+        "rebuilt_at": fresh["rebuilt_at"],
+        "rebuild_reason": fresh["rebuild_reason"],
         "seconds_since_sync": age,
     }

@@ -32,7 +32,7 @@ from shared.adapters.analytics.schema import DDL
 from shared.adapters.analytics.sync import write_state
 from shared.adapters.analytics.writer import connect_writer, writer_lock
 from shared.adapters.mysql.engine import is_mysql
-from shared.adapters.mysql.source import committed_high
+from shared.adapters.mysql.source import committed_high, source_identity
 
 log = logging.getLogger("budget.processor")
 
@@ -63,8 +63,10 @@ class RebuildResult:
         )
 
 
-def rebuild(*, engine: Engine, path: str | Path, progress: Progress | None = None) -> RebuildResult:
-    """Waits for a running sync to finish, then holds the writer lock throughout."""
+def rebuild(
+    *, engine: Engine, path: str | Path, progress: Progress | None = None, reason: str = "asked for"
+) -> RebuildResult:
+    """Waits for a running sync to finish, then holds the writer lock throughout; `reason` is recorded."""
     started = time.monotonic()
     path = Path(path)
     with writer_lock(path, wait=True):
@@ -72,16 +74,19 @@ def rebuild(*, engine: Engine, path: str | Path, progress: Progress | None = Non
         _remove_database(fresh)  # left by a rebuild that died
         # Sequences up to `hi` are committed before the read starts, so the store reflects all of them;
         # anything committed later shows up under a higher sequence and the next sync re-reads it.
-        hi = committed_high(engine)
+        hi, source = committed_high(engine), source_identity(engine)
         total = _count(engine) if progress else 0
-        rows_read, live, budgets = _build(fresh, engine, hi, progress, total)
+        rows_read, live, budgets = _build(fresh, engine, (hi, source, reason), progress, total)
         _publish(fresh, path)
     result = RebuildResult(rows_read, live, budgets, hi, time.monotonic() - started)
     log.info("rebuild %s", result.describe())
     return result
 
 
-def _build(file: Path, engine: Engine, hi: int, progress: Progress | None, total: int) -> tuple[int, int, int]:
+def _build(
+    file: Path, engine: Engine, state: tuple[int, str, str], progress: Progress | None, total: int
+) -> tuple[int, int, int]:
+    hi, source, reason = state
     conn = sqlite3.connect(file, isolation_level=None)
     try:
         # A scratch file until published: no journal, no fsync; a crash just leaves it to be deleted.
@@ -98,7 +103,7 @@ def _build(file: Path, engine: Engine, hi: int, progress: Progress | None, total
                 conn.execute(statement)  # indexes after the load: one sort instead of a million inserts
         conn.execute(_TOTALS_FROM_ROWS)
         budgets = _load_budgets(conn, engine)
-        write_state(conn, watermark=hi, transactions=live)
+        write_state(conn, watermark=hi, transactions=live, source_id=source, rebuild_reason=reason)
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
     finally:

@@ -54,7 +54,10 @@ DDL = (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         watermark INTEGER NOT NULL,          -- highest MySQL change_seq applied
         synced_at TEXT NOT NULL,             -- ISO 8601 UTC time of the run that set it
-        transactions INTEGER NOT NULL        -- live transaction rows in the store
+        transactions INTEGER NOT NULL,       -- live transaction rows in the store
+        source_id TEXT,                      -- the identity of the MySQL database it was built from
+        rebuilt_at TEXT,                     -- when it was last rebuilt whole, and why
+        rebuild_reason TEXT
     )""",
     # Budget against actual: each budget beside the month's expenses in its category and currency.
     """CREATE VIEW IF NOT EXISTS budget_vs_actual AS
@@ -74,3 +77,11 @@ def to_e4(amount: Decimal) -> int:
 
 def from_e4(value: int) -> Decimal:
     return Decimal(value) / SCALE
+
+
+# Columns added to a table after stores were first created: (table, column, declaration).
+ADDED_COLUMNS = (
+    ("sync_state", "source_id", "TEXT"),
+    ("sync_state", "rebuilt_at", "TEXT"),
+    ("sync_state", "rebuild_reason", "TEXT"),
+)

@@ -20,6 +20,8 @@ class Freshness(TypedDict):
     watermark: int  # highest MySQL change_seq the store reflects; 0 before the first sync
     synced_at: str | None  # ISO 8601 UTC time of the run that set it; None before the first sync
     transactions: int  # live transaction rows in the store
+    rebuilt_at: str | None  # when the store was last rebuilt whole (by hand, or because its source changed)
+    rebuild_reason: str | None
 
 
 def open_reader(path: str | Path) -> sqlite3.Connection:
@@ -56,11 +58,20 @@ def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def freshness(conn: sqlite3.Connection) -> Freshness:
     """Watermark, time of the last sync and live transaction count; zeros before the first sync."""
     try:
-        row = conn.execute("SELECT watermark, synced_at, transactions FROM sync_state WHERE id = 1").fetchone()
+        cursor = conn.execute("SELECT * FROM sync_state WHERE id = 1")  # older stores lack the newer columns
+        names = [d[0] for d in cursor.description]
+        found = cursor.fetchone()
     except sqlite3.OperationalError as exc:
         if "no such table" not in str(exc):
             raise
-        row = None
-    if row is None:
-        return Freshness(watermark=0, synced_at=None, transactions=0)
-    return Freshness(watermark=int(row[0]), synced_at=row[1], transactions=int(row[2]))
+        found = None
+    if found is None:
+        return Freshness(watermark=0, synced_at=None, transactions=0, rebuilt_at=None, rebuild_reason=None)
+    row = dict(zip(names, found, strict=True))
+    return Freshness(
+        watermark=int(row["watermark"]),
+        synced_at=row["synced_at"],
+        transactions=int(row["transactions"]),
+        rebuilt_at=row.get("rebuilt_at"),
+        rebuild_reason=row.get("rebuild_reason"),
+    )

@@ -35,7 +35,7 @@ from shared.adapters.analytics.changes import (
     plan_page,
 )
 from shared.adapters.analytics.writer import connect_writer, immediate, writer_lock
-from shared.adapters.mysql.source import committed_high
+from shared.adapters.mysql.source import committed_high, source_identity
 
 log = logging.getLogger("budget.processor")
 
@@ -119,29 +119,40 @@ def _inode(path: str) -> int | None:
         return None
 
 
-def _state(conn: sqlite3.Connection) -> tuple[int, int]:
-    row = conn.execute("SELECT watermark, transactions FROM sync_state WHERE id = 1").fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+class SourceChanged(Exception):
+    """The store was built from another database, or from this one before it went back in time: only a rebuild
+    makes it right again; applying changes on top would answer from the wrong data."""
 
 
-def write_state(conn: sqlite3.Connection, *, watermark: int, transactions: int) -> None:
+def _state(conn: sqlite3.Connection) -> tuple[int, int, str | None]:
+    row = conn.execute("SELECT watermark, transactions, source_id FROM sync_state WHERE id = 1").fetchone()
+    return (int(row[0]), int(row[1]), row[2]) if row else (0, 0, None)
+
+
+def write_state(
+    conn: sqlite3.Connection, *, watermark: int, transactions: int, source_id: str, rebuild_reason: str | None = None
+) -> None:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     conn.execute(
-        "INSERT INTO sync_state (id, watermark, synced_at, transactions) VALUES (1, ?, ?, ?) "
+        "INSERT INTO sync_state (id, watermark, synced_at, transactions, source_id) VALUES (1, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark, synced_at = excluded.synced_at, "
-        "transactions = excluded.transactions",
-        (watermark, datetime.now(UTC).isoformat(timespec="seconds"), transactions),
+        "transactions = excluded.transactions, source_id = excluded.source_id",
+        (watermark, now, transactions, source_id),
     )
+    if rebuild_reason is not None:
+        conn.execute("UPDATE sync_state SET rebuilt_at = ?, rebuild_reason = ? WHERE id = 1", (now, rebuild_reason))
 
 
 def _sync_in_transaction(
     conn: sqlite3.Connection, engine: Engine, page_size: int, after_page: AfterPage | None, started: float
 ) -> SyncResult:
-    previous, live = _state(conn)
+    previous, live, built_from = _state(conn)
+    source = source_identity(engine)
     hi = committed_high(engine)
+    if built_from is not None and built_from != source:
+        raise SourceChanged(f"the store was built from database {built_from}; the source now is {source}")
     if hi < previous:
-        # MySQL went back in time (a restore): applying deltas would be wrong, a rebuild is right.
-        log.warning("MySQL's highest change_seq %d is below the store's watermark %d: run a rebuild", hi, previous)
-        return SyncResult(0, 0, previous, previous, time.monotonic() - started)
+        raise SourceChanged(f"the source's newest change {hi} is below the store's watermark {previous}: a restore")
     read = applied = pages = 0
     with engine.connect() as mysql:
         for rows in _pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size):
@@ -157,7 +168,7 @@ def _sync_in_transaction(
             read, applied, pages = read + len(rows), applied + conn.total_changes - before, pages + 1
             if after_page:
                 after_page(pages)
-    write_state(conn, watermark=hi, transactions=live)
+    write_state(conn, watermark=hi, transactions=live, source_id=source)
     return SyncResult(read, applied, previous, hi, time.monotonic() - started)
 
 

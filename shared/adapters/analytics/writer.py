@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.adapters.analytics.schema import DDL
+from shared.adapters.analytics.schema import ADDED_COLUMNS, DDL
 
 log = logging.getLogger("budget.analytics")
 
@@ -58,6 +58,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     try:
         for statement in DDL:
             conn.execute(statement)
+        for table, column, declaration in ADDED_COLUMNS:
+            if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     except BaseException:
         conn.execute("ROLLBACK")
         raise

@@ -18,6 +18,7 @@ def topic_plan(settings: Settings) -> dict[str, int]:
     return {
         settings.transactions_topic: 4,
         settings.dead_letter_topic: 1,
+        settings.changes_topic: 4,
         settings.queries_topic: 4,
         settings.results_topic: 4,
         settings.alerts_topic: 1,

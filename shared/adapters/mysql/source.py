@@ -10,8 +10,7 @@ from sqlalchemy.engine import Engine
 
 # change_seq is unique in both tables, so MAX and the range count are index lookups.
 _HIGH = sa.text(
-    "SELECT COALESCE((SELECT MAX(change_seq) FROM transactions), 0), "
-    "COALESCE((SELECT MAX(change_seq) FROM budgets), 0)"
+    "SELECT COALESCE((SELECT MAX(change_seq) FROM transactions), 0), COALESCE((SELECT MAX(change_seq) FROM budgets), 0)"
 )
 _PENDING = sa.text(
     "SELECT (SELECT COUNT(*) FROM transactions WHERE change_seq > :w), "
@@ -25,6 +24,12 @@ class SourceHead:
 
     change_seq: int
     pending_rows: int
+
+
+def source_identity(engine: Engine) -> str:
+    """The database's identity, made once by its migrations: a store built from another database is not ours."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT value FROM database_identity WHERE id = 1").scalar_one()
 
 
 def committed_high(engine: Engine) -> int:

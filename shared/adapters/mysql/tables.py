@@ -24,8 +24,8 @@ transactions = sa.Table(
     sa.Column("description", sa.String(500)),
     sa.Column("booking_date", sa.Date, nullable=False),
     sa.Column("tags", sa.Text, nullable=False),
-    sa.Column("recorded_at", sa.BigInteger, nullable=False),  # version (µs) of the create event
-    sa.Column("version", sa.BigInteger, nullable=False),  # version of the newest event applied
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),  # µs since the epoch when first applied
+    sa.Column("version", sa.BigInteger, nullable=False),  # numbered by storage: 1, 2, 3... (older rows: µs)
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True),
     sa.Column("last_updated", Timestamp6, nullable=False),
@@ -52,6 +52,7 @@ processed_events = sa.Table(
     metadata,
     sa.Column("event_id", sa.String(36), primary_key=True),
     sa.Column("processed_at", sa.BigInteger, nullable=False),  # µs since the epoch
+    sa.Index("ix_processed_events_processed_at", "processed_at"),  # pruning past the retention
 )
 
 # The change sequence: handed out under this row's lock, so sequence order is commit order.
@@ -60,4 +61,79 @@ change_counter = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# The one identity of this database, made once by its first migration: the analytics store records which source
+# it was built from, and rebuilds itself when pointed at another one (or at this one restored from a backup).
+database_identity = sa.Table(
+    "database_identity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.String(36), nullable=False),
+)
+
+# Every operation storage has seen an event of; its outcome, written in the same transaction as the changes.
+operations = sa.Table(
+    "operations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("expected", sa.Integer, nullable=False),  # events the operation has
+    sa.Column("applied", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("resource", sa.String(200)),
+    sa.Column("created_at", sa.BigInteger, nullable=False),  # µs since the epoch
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_operations_updated_at", "updated_at"),
+)
+
+# Why each refused event of an operation was refused (problem details), by its index in the operation.
+operation_rejections = sa.Table(
+    "operation_rejections",
+    metadata,
+    sa.Column("operation_id", sa.String(36), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("problem", sa.Text, nullable=False),
+)
+
+# The change feed's outbox: one row per stored batch, its change records (JSON), relayed after the commit.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("records", sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb"), nullable=False),
+)
+
+# Budget alerts (the analyzer's): running expenses per user, month, category and currency; the change feed
+# position applied per user; and the alerts raised, each threshold of each budget once.
+alert_spend = sa.Table(
+    "alert_spend",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("category", sa.String(64), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("spent", Money, nullable=False),
+)
+alert_progress = sa.Table(
+    "alert_progress",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("alert_id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("sent", sa.Boolean, nullable=False),
+    sa.Index("ix_alerts_user_created", "user_id", "created_at"),
+    sa.Index("ix_alerts_unsent", "sent"),
 )

@@ -89,10 +89,25 @@ def test_decode_accepts_text_as_well_as_bytes():
     assert decode(encode(event).decode()) == event
 
 
-def test_later_events_get_higher_versions():
-    first = TransactionDeleted(user_id=user(), transaction_id=uuid.uuid4())
-    second = TransactionDeleted(user_id=user(), transaction_id=uuid.uuid4())
-    assert second.version >= first.version > 0
+def test_an_event_carries_its_operation_and_its_place_in_it_through_the_wire():
+    operation = uuid.uuid4()
+    event = TransactionDeleted(
+        user_id=user(),
+        transaction_id=uuid.uuid4(),
+        operation_id=operation,
+        operation_size=3,
+        index=2,
+        expected_version=7,
+    )
+    back = decode(encode(event))
+    assert (back.operation_id, back.operation_size, back.index, back.expected_version) == (operation, 3, 2, 7)
+    assert back.version is None  # versions are storage's now: the receiver's clock is not on the wire
+
+
+def test_an_event_from_before_operations_still_decodes_and_its_clock_version_is_ignored():
+    data = orjson.loads(encode(TransactionDeleted(user_id=user(), transaction_id=uuid.uuid4())))
+    old = decode(orjson.dumps({**data, "version": 1_764_000_000_000_000}))
+    assert old.operation_id is None and old.version == 1_764_000_000_000_000
 
 
 def wire(**overrides) -> bytes:

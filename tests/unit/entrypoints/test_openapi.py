@@ -6,8 +6,8 @@ import pytest
 from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 
-# The document and its browsable page describe the API; they are not part of it.
-UNDOCUMENTED = {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
+# The document describes the API; it is not part of it. The dashboard's pages are not API either.
+UNDOCUMENTED = {"/api/openapi.json"}
 
 
 @pytest.fixture
@@ -29,8 +29,9 @@ def _api_routes(api) -> list[APIRoute]:
     for route in api.router.routes:
         routes = route.original_router.routes if hasattr(route, "original_router") else [route]
         prefix = route.include_context.prefix if hasattr(route, "include_context") else ""
+        included = getattr(getattr(route, "original_router", None), "include_in_schema", True)
         for r in routes:
-            if isinstance(r, APIRoute) and prefix + r.path not in UNDOCUMENTED:
+            if isinstance(r, APIRoute) and r.include_in_schema and included and prefix + r.path not in UNDOCUMENTED:
                 found.append(_Seen(prefix + r.path, r.methods, r.operation_id))
     return found
 

@@ -46,9 +46,11 @@ def run(coro):
 
 def test_a_batch_becomes_one_created_event_per_item_in_order_in_one_publish(receiver, publisher):
     uid, items = user(), [item() for _ in range(3)]
-    events = run(receiver.record_batch(uid, items))
+    accepted = run(receiver.record_batch(uid, items))
+    events = accepted.events
     assert [e.transaction.id for e in events] == [i.id for i in items]
-    assert all(e.user_id == uid for e in events)
+    assert all(e.user_id == uid and e.operation_id == accepted.operation_id for e in events)
+    assert [(e.index, e.operation_size) for e in events] == [(0, 3), (1, 3), (2, 3)]
     assert [decode(m.value) for m in publisher.sent] == events
 
 
@@ -71,8 +73,9 @@ def test_items_without_ids_get_distinct_ones():
 
 def test_corrections_deletions_and_budgets_carry_the_user_and_target(receiver, publisher):
     uid, tid = user(), uuid.uuid4()
-    updated = run(receiver.correct(uid, tid, TransactionChanges.model_validate({"category": "rent"})))
-    deleted = run(receiver.delete(uid, tid))
+    (updated,) = run(receiver.correct(uid, tid, TransactionChanges.model_validate({"category": "rent"}))).events
+    (deleted,) = run(receiver.delete(uid, tid, if_match=3)).events
+    assert deleted.expected_version == 3
     assert (updated.user_id, updated.transaction_id, updated.changes.category) == (uid, tid, "rent")
     assert (deleted.user_id, deleted.transaction_id) == (uid, tid)
     assert [decode(m.value) for m in publisher.sent] == [updated, deleted]
@@ -80,7 +83,7 @@ def test_corrections_deletions_and_budgets_carry_the_user_and_target(receiver, p
 
 def test_a_budget_takes_category_and_month_from_the_route(receiver):
     limit = BudgetLimit.model_validate({"amount": "300", "currency": "EUR"})
-    event = run(receiver.set_budget(user(), "food", "2026-11", limit))
+    (event,) = run(receiver.set_budget(user(), "food", "2026-11", limit)).events
     assert event.budget.to_json() == {"category": "food", "month": "2026-11", "amount": "300.00", "currency": "EUR"}
 
 
@@ -96,9 +99,27 @@ def test_a_budget_for_a_bad_route_is_422_naming_the_field(receiver, publisher, c
 
 def test_messages_are_keyed_by_user_id_and_carry_the_encoded_event(receiver):
     a, b = user(), user()
-    events = [*run(receiver.record_batch(a, [item()])), run(receiver.delete(b, uuid.uuid4()))]
+    events = [*run(receiver.record_batch(a, [item()])).events, *run(receiver.delete(b, uuid.uuid4())).events]
     out = messages(events, "transactions-test")
     assert [m.key for m in out] == [a.encode(), b.encode()]
     assert {m.topic for m in out} == {"transactions-test"}
     assert [decode(m.value) for m in out] == events
     assert all(isinstance(m, OutboundMessage) for m in out)
+
+
+def test_the_same_idempotency_key_names_the_same_operation_and_the_same_event(receiver):
+    uid, tid = user(), uuid.uuid4()
+    first = run(receiver.delete(uid, tid, idempotency_key="k-1"))
+    again = run(receiver.delete(uid, tid, idempotency_key="k-1"))
+    other = run(receiver.delete(uid, tid, idempotency_key="k-2"))
+    assert first.operation_id == again.operation_id != other.operation_id
+    assert first.events[0].event_id == again.events[0].event_id  # storage applies it once
+
+
+def test_a_create_the_broker_does_not_confirm_is_503_naming_the_id_and_the_operation(receiver, publisher):
+    publisher.down = True
+    t = item()
+    with pytest.raises(Problem) as info:
+        run(receiver.record(user(), t))
+    assert info.value.status == 503 and info.value.headers["Retry-After"] == "5"
+    assert info.value.extra["id"] == str(t.id) and uuid.UUID(info.value.extra["operation"])

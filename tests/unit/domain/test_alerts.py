@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.services.alerts import alert_id
+from shared.domain.alerts import alert_id, reached
 
 
 def test_alert_ids_are_deterministic_per_threshold():
@@ -16,3 +16,14 @@ def test_alert_ids_are_deterministic_per_threshold():
     assert a not in others and len(others) == 4
     # No separator trick makes two different budgets collide.
     assert alert_id("a|b", "c", "2026-01", 80) != alert_id("a", "b|c", "2026-01", 80)
+
+
+def test_thresholds_count_when_reached_exactly_and_not_a_cent_before():
+    from decimal import Decimal
+
+    budget = Decimal("100.00")
+    assert reached(Decimal("79.99"), budget) == []
+    assert reached(Decimal("80.00"), budget) == [80]
+    assert reached(Decimal("99.99"), budget) == [80]
+    assert reached(Decimal("100.00"), budget) == [80, 100]
+    assert reached(Decimal("250"), budget) == [80, 100]

@@ -1,0 +1,241 @@
+"""One stored batch: the rows it touches, read under lock; the events applied to them in order by the domain's
+rules; and the writes, outcomes and change-feed records that follow, all computed before anything is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import orjson
+
+from shared.adapters.mysql.sql import RECORD_COLUMNS, Sql
+from shared.domain import ledger
+from shared.domain.changefeed import budget_change, operation_change, transaction_change
+from shared.domain.events import AnyEvent, BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated
+from shared.domain.money import format_amount, quantize
+from shared.domain.operations import status_of
+
+_CHUNK = 500
+_KINDS = {
+    TransactionCreated: "transaction.create",
+    TransactionUpdated: "transaction.update",
+    TransactionDeleted: "transaction.delete",
+    BudgetSet: "budget.set",
+}
+
+
+def _target(e: AnyEvent) -> tuple[str, str] | None:
+    if isinstance(e, TransactionCreated):
+        return (e.user_id, str(e.transaction.id))
+    if isinstance(e, TransactionUpdated | TransactionDeleted):
+        return (e.user_id, str(e.transaction_id))
+    return None
+
+
+@dataclass
+class Operation:
+    """An operation's outcome so far (its events may arrive over several batches)."""
+
+    id: str
+    user_id: str
+    kind: str
+    expected: int
+    resource: str | None
+    applied: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    stored: bool = False  # a row exists already
+
+    @property
+    def done(self) -> bool:
+        return self.applied + self.duplicates + self.rejected >= self.expected
+
+    def public(self) -> dict:
+        processed = self.applied + self.duplicates + self.rejected
+        return {
+            "id": self.id,
+            "type": self.kind,
+            "status": status_of(expected=self.expected, processed=processed, rejected=self.rejected),
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "resource": self.resource,
+        }
+
+
+@dataclass
+class Loaded:
+    """The current state of everything a batch touches, read with row locks (MySQL) inside its transaction."""
+
+    records: dict[tuple[str, str], ledger.Record] = field(default_factory=dict)
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, conn, sql: Sql, events: Sequence[AnyEvent]) -> Loaded:
+        loaded = cls()
+        keys = sorted({k for e in events if (k := _target(e))})
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i : i + _CHUNK]
+            pairs = ", ".join([f"({sql.mark}, {sql.mark})"] * len(chunk))
+            rows = conn.exec_driver_sql(
+                f"SELECT {RECORD_COLUMNS} FROM transactions WHERE (user_id, id) IN ({pairs}){sql.for_update}",
+                tuple(v for k in chunk for v in k),
+            )
+            for row in rows:
+                record = _record(row)
+                loaded.records[record.key] = record
+        ops = sorted({str(e.operation_id) for e in events if e.operation_id is not None})
+        for i in range(0, len(ops), _CHUNK):
+            chunk = ops[i : i + _CHUNK]
+            marks = ", ".join([sql.mark] * len(chunk))
+            rows = conn.exec_driver_sql(
+                "SELECT id, user_id, kind, expected, resource, applied, duplicates, rejected FROM operations "
+                f"WHERE id IN ({marks}){sql.for_update}",
+                tuple(chunk),
+            )
+            for row in rows:
+                loaded.operations[row[0]] = Operation(*row, stored=True)
+        return loaded
+
+
+def _record(row) -> ledger.Record:
+    user_id, tid, kind, amount, currency, category, description, day, tags, recorded_at, version, deleted, _ = row
+    return ledger.Record(
+        user_id=user_id,
+        id=tid,
+        type=kind,
+        amount=quantize(amount if isinstance(amount, Decimal) else Decimal(amount), currency),
+        currency=currency,
+        category=category,
+        description=description,
+        date=day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
+        tags=tuple(orjson.loads(tags)),
+        version=int(version),
+        deleted=bool(deleted),
+        recorded_at=int(recorded_at),
+    )
+
+
+class Batch:
+    """The events applied in order to the loaded state. Nothing here touches the database."""
+
+    def __init__(self, events: Sequence[AnyEvent], loaded: Loaded, *, now_us: int, first_seq: int) -> None:
+        self._now = now_us
+        self._seq = first_seq - 1
+        self._before = dict(loaded.records)
+        self._state = dict(loaded.records)
+        self._budgets: dict[tuple[str, str, str], BudgetSet] = {}
+        self._ops = loaded.operations
+        self._touched: dict[str, Operation] = {}
+        self._rejections: list[tuple[str, int, str]] = []  # operation id, event index, problem JSON
+        self.applied = self.duplicates = self.rejected = 0
+        for e in events:
+            self._count(e, self._apply(e))
+        self._seqs: dict[tuple, int] = {}
+        self.feed = self._number_changes()
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _apply(self, e: AnyEvent) -> ledger.Result:
+        if isinstance(e, BudgetSet):
+            self._budgets[(e.user_id, e.budget.category, e.budget.month)] = e  # the last one in order wins
+            return ledger.APPLIED
+        key = _target(e)
+        assert key is not None
+        current = self._state.get(key)
+        if isinstance(e, TransactionCreated):
+            new, result = ledger.create(current, e, now_us=self._now)
+        elif isinstance(e, TransactionUpdated):
+            new, result = ledger.correct(current, e)
+        else:
+            new, result = ledger.delete(current, e)
+        if new is not None:
+            self._state[key] = new
+        return result
+
+    def _count(self, e: AnyEvent, result: ledger.Result) -> None:
+        if result.kind == "applied":
+            self.applied += 1
+        elif result.kind == "duplicate":
+            self.duplicates += 1
+        else:
+            self.rejected += 1
+        if e.operation_id is None:
+            return  # an event from before operations existed: nobody waits for its outcome
+        op_id = str(e.operation_id)
+        op = self._ops.get(op_id)
+        if op is None:
+            op = self._ops[op_id] = Operation(op_id, e.user_id, _kind(e), e.operation_size, _resource(e))
+        self._touched[op_id] = op
+        if result.kind == "applied":
+            op.applied += 1
+        elif result.kind == "duplicate":
+            op.duplicates += 1
+        else:
+            assert result.rejection is not None
+            op.rejected += 1
+            self._rejections.append((op_id, e.index, orjson.dumps(result.rejection.problem()).decode()))
+
+    def _changed(self) -> list[tuple[ledger.Record | None, ledger.Record]]:
+        return [(self._before.get(k), r) for k, r in self._state.items() if self._before.get(k) is not r]
+
+    def _number_changes(self) -> list[dict]:
+        """The change records, numbered in order; the rows written carry the same numbers."""
+        feed: list[dict] = []
+        for before, after in self._changed():
+            self._seqs[after.key] = seq = self._next_seq()
+            feed.append(transaction_change(seq, before, after))
+        for (user_id, category, month), e in self._budgets.items():
+            self._seqs[(user_id, category, month)] = seq = self._next_seq()
+            amount = format_amount(e.budget.amount, e.budget.currency)
+            feed.append(budget_change(seq, user_id, category, month, amount, e.budget.currency))
+        for op in self._touched.values():
+            if op.done:
+                feed.append(operation_change(self._next_seq(), op.user_id, op.public()))
+        return feed
+
+    def writes(self, sql: Sql) -> list[tuple[str, list[tuple]]]:
+        """The statements and their rows; the caller runs them in this order, in the batch's transaction."""
+        inserts, updates = [], []
+        for before, r in self._changed():
+            seq, tags = self._seqs[r.key], orjson.dumps(list(r.tags)).decode()
+            values = (r.type, str(r.amount), r.currency, r.category, r.description, r.date.isoformat(), tags)
+            if before is None:
+                inserts.append((r.user_id, r.id, *values, r.recorded_at, r.version, r.deleted, seq))
+            else:
+                updates.append((*values, r.version, r.deleted, seq, r.user_id, r.id))
+        budgets = [
+            (u, c, m, str(e.budget.amount), e.budget.currency, self._seqs[(u, c, m)])
+            for (u, c, m), e in self._budgets.items()
+        ]
+        new_ops = [
+            (o.id, o.user_id, o.kind, o.expected, o.applied, o.duplicates, o.rejected, o.resource, self._now, self._now)
+            for o in self._touched.values()
+            if not o.stored
+        ]
+        old_ops = [(o.applied, o.duplicates, o.rejected, self._now, o.id) for o in self._touched.values() if o.stored]
+        return [
+            (sql.insert_record, inserts),
+            (sql.update_record, updates),
+            (sql.upsert_budget, budgets),
+            (sql.insert_operation, new_ops),
+            (sql.update_operation, old_ops),
+            (sql.insert_rejection, self._rejections),
+        ]
+
+
+def _kind(e: AnyEvent) -> str:
+    return _KINDS[type(e)] if e.operation_size == 1 else f"{_KINDS[type(e)]}.batch"
+
+
+def _resource(e: AnyEvent) -> str | None:
+    key = _target(e)
+    return f"/api/transactions/{key[1]}" if key and e.operation_size == 1 else None

@@ -11,10 +11,10 @@ export class ApiError extends Error {
   }
 }
 
-/** The service that owns a path: writes go to the receiver, reads of one's transactions to storage. */
+/** The service that owns a path: writes go to the receiver; reads of one's transactions and operations to storage. */
 export function serviceFor(method, path) {
   if (/^\/api\/(reports|admin|alerts)(\/|$)/.test(path)) return "analyzer";
-  if (method === "GET" && /^\/api\/transactions(\/|$)/.test(path)) return "storage";
+  if (method === "GET" && /^\/api\/(transactions|operations)(\/|$)/.test(path)) return "storage";
   return "receiver";
 }
 
@@ -44,10 +44,10 @@ export class Api {
     return this.send(method, this.url(method, path), body, options);
   }
 
-  /** One call; resolves to {status, body, headers, url}, rejects with ApiError. */
-  async send(method, url, body, { signal } = {}) {
+  /** One call; resolves to {status, body, headers, url}, rejects with ApiError. `headers`: e.g. If-Match. */
+  async send(method, url, body, { signal, headers: extra } = {}) {
     if (!this.trusted.has(url.origin)) throw new ApiError(0, { detail: `Refusing to send your token to ${url.origin}.` });
-    const headers = { Accept: "application/json", Authorization: `Bearer ${await this.session.token()}` };
+    const headers = { ...extra, Accept: "application/json", Authorization: `Bearer ${await this.session.token()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {

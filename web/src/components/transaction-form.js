@@ -61,12 +61,11 @@ export function transactionForm({ onSubmit, onCancel }) {
   };
 }
 
-/** The fields of `next` that differ from `t`; amount and currency travel together, as the API asks. */
+/** The fields of `next` that differ from `t`: PATCH takes any subset (an amount alone keeps the stored currency). */
 export function changes(t, next) {
   const out = {};
-  for (const name of ["type", "category", "date"]) if (next[name] !== t[name]) out[name] = next[name];
+  for (const name of ["type", "amount", "currency", "category", "date"]) if (next[name] !== t[name]) out[name] = next[name];
   if ((next.description ?? null) !== (t.description ?? null)) out.description = next.description ?? null;
   if (JSON.stringify(next.tags ?? []) !== JSON.stringify(t.tags ?? [])) out.tags = next.tags ?? [];
-  if (next.amount !== t.amount || next.currency !== t.currency) Object.assign(out, { amount: next.amount, currency: next.currency });
   return out;
 }

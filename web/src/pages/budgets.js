@@ -4,7 +4,7 @@ import { freshness } from "../components/freshness.js";
 import { monthPicker } from "../components/month-picker.js";
 import { append, card, currentMonth, failure, fill, h, isMonth, money, sameAmount, table } from "../dom.js";
 import { busy, field, say, showError, statusLine, values } from "../forms.js";
-import { follow, outcomeText, until } from "../operations.js";
+import { follow, Keys, outcomeText, tone, until } from "../operations.js";
 import { navigate } from "../router.js";
 
 function unbudgeted(items) {
@@ -21,6 +21,7 @@ export async function render(main, { app, params, signal }) {
   const { api } = app;
   const month = isMonth(params.get("month")) ? params.get("month") : currentMonth();
   const line = statusLine();
+  const keys = new Keys(); // a PUT sent again after a lost answer is recognised, not applied twice
   const status = card(`Budget status for ${month}`, { wide: true });
   const form = h(
     "form",
@@ -48,17 +49,18 @@ export async function render(main, { app, params, signal }) {
     const v = values(form);
     const currency = v.currency.toUpperCase();
     const path = `/api/budgets/${encodeURIComponent(v.category)}/${encodeURIComponent(v.month)}`;
+    const what = `The ${v.category} budget for ${v.month}`;
     try {
-      const answer = await busy(form, () => api.write("PUT", path, { amount: v.amount, currency }, { signal }));
-      const state = await follow(api, answer, (o) => say(line, outcomeText(o, `The ${v.category} budget for ${v.month}`), o.state === "rejected" ? "error" : "info"), { signal });
-      if (state === "rejected" || v.month !== month) return;
+      const answer = await busy(form, () => keys.write(api, "PUT", path, { amount: v.amount, currency }, { signal }));
+      const outcome = await follow(api, answer, (o) => say(line, outcomeText(o, what), tone(o)), { signal });
+      if (outcome.state !== "saved" || v.month !== month) return;
       // Budget status answers from the analytics store, which syncs every minute: watch for it.
-      say(line, `The ${v.category} budget for ${v.month} was accepted; it shows here after the next sync.`);
+      say(line, `${what} is saved; its status shows here after the next sync of the figures.`, "ok");
       const shown = await until(loadStatus, (d) => d?.budgets.some((b) => b.category === v.category && b.currency === currency && sameAmount(b.budget, v.amount)), {
         signal,
         pauses: [1000, 2000, 3000, 5000, 8000, 10000, 15000, 20000],
       });
-      if (shown) say(line, `The ${v.category} budget for ${v.month} is saved.`, "ok");
+      if (shown) say(line, `${what} is saved and shown below.`, "ok");
     } catch (error) {
       if (error.name !== "AbortError") showError(form, line, error);
     }

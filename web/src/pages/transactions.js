@@ -1,13 +1,20 @@
-// Transactions: filters and text search, newest first with "load more", and add / edit / delete.
+// Transactions: filters and text search, newest first with "load more", and add / edit / delete. Each
+// write is followed to its outcome; an edit or deletion names the version it was made on (If-Match), so one
+// made over a change from elsewhere is refused as a conflict, and the page offers to reload the row.
 import { freshness } from "../components/freshness.js";
 import { changes, transactionForm } from "../components/transaction-form.js";
 import { describe, signedAmount } from "../components/transaction-row.js";
 import { append, empty, failure, fill, h } from "../dom.js";
 import { busy, field, say, showError, statusLine, values } from "../forms.js";
-import { follow, outcomeText, until } from "../operations.js";
+import { follow, Keys, outcomeText, tone } from "../operations.js";
 import { navigate } from "../router.js";
 
 const PAGE = 25;
+const changedElsewhere = (t) => `the ${t.category} transaction of ${t.date} (${t.amount} ${t.currency}) was changed elsewhere after you loaded it, so nothing was changed.`;
+
+/** The version a row was read at, as If-Match sends it: storage's etag, or the version search results carry. */
+const etagOf = (t) => t.etag ?? (t.version === undefined || t.version === null ? undefined : `"${t.version}"`);
+const pathOf = (t) => `/api/transactions/${encodeURIComponent(t.id)}`;
 const FILTERS = ["from", "to", "category", "type", "q"];
 
 // On a phone each row becomes a small card (styles.css); the explicit roles keep it a table for screen
@@ -58,6 +65,8 @@ export async function render(main, { app, params, signal }) {
   let shown = [];
   let editing = null;
   let key = crypto.randomUUID(); // the create's id: a retry after an error sends the same one, never a double
+  const keys = new Keys(); // the same for corrections and deletions: their Idempotency-Key
+  const offer = h("div", { class: "offer" }); // what to do about a refusal: reload a row changed elsewhere
 
   // Text search answers from the analytics store (synced every minute); the plain list from storage.
   const search = Boolean(filters.q);
@@ -116,12 +125,39 @@ export async function render(main, { app, params, signal }) {
     }
   }
 
-  /** After a write: say its outcome, then reload the list until the change shows (or time runs out). */
-  async function settle(answer, what, shows) {
-    const state = await follow(api, answer, (o) => say(line, outcomeText(o, what), o.state === "rejected" ? "error" : o.state === "saved" ? "ok" : "info"), { signal });
-    if (state === "rejected") return;
-    const seen = await until(() => load(), (items) => items && shows(items), { signal });
-    if (seen && state === "accepted") say(line, `${what} is saved.`, "ok");
+  /** After a 202: follow the operation, say its outcome, then show the list as storage now has it. */
+  async function settle(answer, what, { t, after } = {}) {
+    const outcome = await follow(api, answer, (o) => say(line, outcomeText(o, what), tone(o)), { signal });
+    if (outcome.code === "conflict" && t) {
+      say(line, `${what} was refused: ${changedElsewhere(t)}`, "error");
+      const reload = h("button", { type: "button", class: "secondary", onclick: () => reloadRow(t, after) }, "Reload the transaction");
+      fill(offer, reload);
+      reload.focus();
+    } else if (outcome.state === "rejected" && outcome.errors?.length) {
+      showError(editor.form, line, { detail: outcomeText(outcome, what), errors: outcome.errors });
+    }
+    if (outcome.state === "saved" || outcome.code === "not_found") await load();
+    return outcome;
+  }
+
+  /** Show a row as it is now; after a refused edit, open it again in the form to make the change anew. */
+  async function reloadRow(t, after) {
+    fill(offer);
+    try {
+      const { body: fresh } = await api.get(pathOf(t), undefined, { signal });
+      const old = rows.querySelector(`tr[data-id="${CSS.escape(t.id)}"]`);
+      old?.replaceWith(row(fresh));
+      shown = shown.map((s) => (s.id === fresh.id ? fresh : s));
+      if (after === "edit") startEdit(fresh);
+      say(line, `Reloaded: it now reads ${fresh.type} ${fresh.amount} ${fresh.currency}, ${fresh.category}, ${fresh.date}. Make your change again if you still want it.`);
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      if (error.status === 404) {
+        await load();
+        return say(line, "It was deleted elsewhere.", "error");
+      }
+      say(line, error.detail, "error");
+    }
   }
 
   const editor = transactionForm({
@@ -130,36 +166,37 @@ export async function render(main, { app, params, signal }) {
   });
 
   async function create(body) {
+    fill(offer);
     try {
       const answer = await busy(editor.form, () => api.write("POST", "/api/transactions", { id: key, ...body }, { signal }));
-      const id = answer.body.id;
       key = crypto.randomUUID();
       editor.remember(body.currency);
       editor.edit(null);
-      await settle(answer, "The transaction", (items) => items.some((t) => t.id === id));
+      await settle(answer, "The transaction");
     } catch (error) {
       if (error.name !== "AbortError") showError(editor.form, line, error);
     }
   }
 
   async function saveEdit(t, next) {
+    fill(offer);
     const patch = changes(t, next);
     if (!Object.keys(patch).length) return say(line, "Nothing changed.");
     try {
-      const answer = await busy(editor.form, () => api.write("PATCH", `/api/transactions/${encodeURIComponent(t.id)}`, patch, { signal }));
+      const answer = await busy(editor.form, () => keys.write(api, "PATCH", pathOf(t), patch, { ifMatch: etagOf(t), signal }));
       startEdit(null);
-      const version = answer.body.version;
-      await settle(answer, "The change", (items) => items.some((i) => i.id === t.id && (version === undefined || i.version === version)));
+      await settle(answer, "The change", { t, after: "edit" });
     } catch (error) {
       if (error.name !== "AbortError") showError(editor.form, line, error);
     }
   }
 
   async function remove(t) {
+    fill(offer);
     try {
-      const answer = await api.write("DELETE", `/api/transactions/${encodeURIComponent(t.id)}`, undefined, { signal });
+      const answer = await keys.write(api, "DELETE", pathOf(t), undefined, { ifMatch: etagOf(t), signal });
       if (editing?.id === t.id) startEdit(null);
-      await settle(answer, "The deletion", (items) => !items.some((i) => i.id === t.id));
+      await settle(answer, "The deletion", { t });
     } catch (error) {
       if (error.name !== "AbortError") say(line, error.detail, "error");
     }
@@ -174,7 +211,7 @@ export async function render(main, { app, params, signal }) {
   more.addEventListener("click", () => load(true));
   append(main, 
     h("h1", {}, "Transactions"),
-    h("section", { class: "card", "aria-label": "Add or edit" }, editor.heading, editor.form, line),
+    h("section", { class: "card", "aria-label": "Add or edit" }, editor.heading, editor.form, line, offer),
     h("section", { class: "card", "aria-label": "Find" }, h("h2", {}, "Find"), filtersForm(filters)),
     h(
       "section",

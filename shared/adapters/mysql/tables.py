@@ -29,8 +29,63 @@ transactions = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True),
     sa.Column("last_updated", Timestamp6, nullable=False),
+    sa.Column("account_id", sa.String(36)),  # NULL: in no account (migration 0200_accounts)
+    sa.Column("payee", sa.String(200)),
+    sa.Column("splits", sa.Text),  # JSON array of Split.to_json(currency), like tags; NULL: not split
     sa.Index("ix_transactions_listing", "user_id", "booking_date", "recorded_at", "id"),
     sa.Index("ix_transactions_last_updated", "last_updated"),
+    sa.Index("ix_transactions_account", "user_id", "account_id", "booking_date", "recorded_at", "id"),
+)
+
+# Accounts (migration 0200_accounts): balances are never stored, but summed from the entries when read.
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("type", sa.String(12), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),  # never changes: transfers copy it
+    sa.Column("opening_balance", Money, nullable=False),  # signed: what is owed is negative
+    sa.Column("opening_date", sa.Date, nullable=False),
+    sa.Column("closed", sa.Boolean, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
+    sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("last_updated", Timestamp6, nullable=False),
+)
+
+# A transfer is one row with two legs: out of from_account (amount), into to_account (to_amount).
+transfers = sa.Table(
+    "transfers",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("from_account", sa.String(36), nullable=False),
+    sa.Column("to_account", sa.String(36), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("to_amount", Money, nullable=False),  # = amount within one currency: every row states both sides
+    sa.Column("from_currency", sa.String(3), nullable=False),
+    sa.Column("to_currency", sa.String(3), nullable=False),
+    sa.Column("booking_date", sa.Date, nullable=False),
+    sa.Column("description", sa.String(500)),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
+    sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("last_updated", Timestamp6, nullable=False),
+    sa.Index("ix_transfers_from_account", "user_id", "from_account", "booking_date", "recorded_at", "id"),
+    sa.Index("ix_transfers_to_account", "user_id", "to_account", "booking_date", "recorded_at", "id"),
+)
+
+user_settings = sa.Table(
+    "user_settings",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("home_currency", sa.String(3), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("last_updated", Timestamp6, nullable=False),
 )
 
 budgets = sa.Table(

@@ -147,6 +147,7 @@ class Root:
             verifier=self.verifier,
             publisher=self.publisher,
             results_topic=s.results_topic,
+            topics=self.publisher,
         )
 
     @once

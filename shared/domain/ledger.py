@@ -19,6 +19,11 @@ from shared.domain.money import MoneyError, check_minor_units
 from shared.domain.operations import Rejection, conflict, invalid, not_found
 
 
+def etag(version: int) -> str:
+    """The strong entity tag of a record's version (RFC 9110): what a client sends back as If-Match."""
+    return f'"{version}"'
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """A transaction as the system of record holds it (a deleted one stays, flagged, so its id stays spent)."""

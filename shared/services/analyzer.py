@@ -16,7 +16,13 @@ from typing import Any
 import orjson
 
 from shared.adapters.auth.tokens import AuthError, Principal, TokenVerifier
-from shared.adapters.kafka.messages import EventPublisher, InboundMessage, OutboundMessage
+from shared.adapters.kafka.messages import (
+    MESSAGE_LIMIT,
+    EventPublisher,
+    InboundMessage,
+    OutboundMessage,
+    TopicDirectory,
+)
 from shared.adapters.mysql.source import SourceHead
 from shared.problems import Problem
 from shared.services.queries import answer
@@ -43,7 +49,9 @@ class Analyzer:
         verifier: TokenVerifier,
         publisher: EventPublisher,
         results_topic: str,
+        topics: TopicDirectory,
     ) -> None:
+        self._topics = topics
         self._store_path = store_path
         self._source_head = source_head
         self._verifier = verifier
@@ -62,8 +70,28 @@ class Analyzer:
         )
 
     def answer_requests(self, messages: Sequence[InboundMessage]) -> None:
-        """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed)."""
-        self._publisher.publish_blocking([self.reply(m) for m in messages])
+        """Every request gets a reply; only a broker failure raises (the batch is retried, replies are keyed).
+
+        A reply that could never be delivered (over the message limit, or to a reply topic that does not exist)
+        becomes an error reply on the results topic saying why: a retry would fail the same way for ever.
+        """
+        replies = [self._deliverable(self.reply(m), m) for m in messages]
+        self._publisher.publish_blocking(replies)
+
+    def _deliverable(self, reply: OutboundMessage, message: InboundMessage) -> OutboundMessage:
+        request_id = reply.key.decode() if reply.key else None
+        if reply.size > MESSAGE_LIMIT:
+            error = Problem(
+                413,
+                f"The answer has {reply.size:,} bytes, over the {MESSAGE_LIMIT:,} a message may carry: ask for less "
+                "(a smaller limit, a shorter period), or ask over HTTP.",
+            )
+        elif reply.topic != self._results_topic and not self._topics.topic_exists(reply.topic):
+            error = Problem(400, f"reply_to names {reply.topic}, a topic that does not exist: create it first")
+        else:
+            return reply
+        body = _error(request_id, error, message)
+        return OutboundMessage(self._results_topic, reply.key, orjson.dumps(body), _HEADERS)
 
     def reply(self, message: InboundMessage) -> OutboundMessage:
         """The reply to one request: the answer, or an error saying what to fix."""

@@ -15,9 +15,10 @@ from shared.domain.events import AnyEvent, TransactionCreated
 class FakePublisher:
     """Keeps what it was asked to publish; `down` makes every call fail as an unreachable broker does."""
 
-    def __init__(self) -> None:
+    def __init__(self, topics: set[str] | None = None) -> None:
         self.sent: list[OutboundMessage] = []
         self.down = False
+        self.topics = topics  # None: every topic exists
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
         self.publish_blocking(messages)
@@ -26,6 +27,9 @@ class FakePublisher:
         if self.down:
             raise BrokerUnavailable("the broker did not acknowledge in time")
         self.sent.extend(messages)
+
+    def topic_exists(self, topic: str) -> bool:
+        return self.topics is None or topic in self.topics
 
     def on(self, topic: str) -> list[OutboundMessage]:
         return [m for m in self.sent if m.topic == topic]

@@ -18,6 +18,7 @@ import orjson
 from shared.adapters.analytics.schema import SCALE, from_e4
 from shared.domain.calendar import month_of, month_window, split_period
 from shared.domain.cursor import decode_cursor, encode_cursor
+from shared.domain.ledger import etag
 from shared.domain.money import format_amount
 from shared.domain.report_params import MonthParams, MonthsParams, PeriodParams, SearchParams, TopParams
 
@@ -192,6 +193,7 @@ def _item(r) -> dict[str, Any]:
         "date": r["booking_date"],
         "tags": orjson.loads(r["tags"]),
         "version": r["version"],
+        "etag": etag(r["version"]),  # as storage's listing: what If-Match sends back
     }
 
 

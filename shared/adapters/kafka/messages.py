@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+# What one message may weigh: Event Hubs refuses requests over 1,046,528 bytes and Kafka's default is 1 MB; the
+# margin covers the record's framing. A message over it can never be delivered, however often it is retried.
+MESSAGE_LIMIT = 1_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
@@ -15,6 +19,10 @@ class OutboundMessage:
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = ()
 
+    @property
+    def size(self) -> int:
+        return len(self.value) + len(self.key or b"") + sum(len(k) + len(v) for k, v in self.headers)
+
 
 class EventPublisher(Protocol):
     """Publishes messages and returns only once the broker acknowledged every one (or raises)."""
@@ -22,6 +30,12 @@ class EventPublisher(Protocol):
     async def publish(self, messages: Sequence[OutboundMessage]) -> None: ...
 
     def publish_blocking(self, messages: Sequence[OutboundMessage]) -> None: ...
+
+
+class TopicDirectory(Protocol):
+    """Which topics exist: a reply to a topic that does not exist could never be delivered."""
+
+    def topic_exists(self, topic: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +51,37 @@ class InboundMessage:
         return next((v for k, v in self.headers if k == name), None)
 
 
-# A dead letter must itself fit in a Kafka message (1 MB by default; Event Hubs refuses larger requests):
-# an original over this is cut here, with its full size in a header, or its dead letter could never be
-# written and the consumer would retry the batch forever.
+# A dead letter must itself fit in a message, or it could never be written and the consumer would retry the batch
+# forever: the original's value, key and headers are each cut to a share of the limit, their full sizes said.
 DEAD_LETTER_VALUE_LIMIT = 512 * 1024
+DEAD_LETTER_KEY_LIMIT = 1024
+DEAD_LETTER_HEADERS_LIMIT = 64 * 1024
 
 
 def dead_letter(message: InboundMessage, *, topic: str, reason: str, attempts: int = 1) -> OutboundMessage:
-    """The original bytes (cut at DEAD_LETTER_VALUE_LIMIT), with why and where from in headers (as Kafka Connect)."""
-    value = message.value or b""
+    """The original bytes (cut to fit), with why and where from in headers (as Kafka Connect)."""
+    value, key = message.value or b"", message.key
     cut: tuple[tuple[str, bytes], ...] = ()
     if len(value) > DEAD_LETTER_VALUE_LIMIT:
-        cut = (("dlt.value.truncated", b"true"), ("dlt.value.original.bytes", str(len(value)).encode()))
+        cut += (("dlt.value.truncated", b"true"), ("dlt.value.original.bytes", str(len(value)).encode()))
         value = value[:DEAD_LETTER_VALUE_LIMIT]
+    if key is not None and len(key) > DEAD_LETTER_KEY_LIMIT:
+        cut += (("dlt.key.truncated", b"true"), ("dlt.key.original.bytes", str(len(key)).encode()))
+        key = key[:DEAD_LETTER_KEY_LIMIT]
+    kept: list[tuple[str, bytes]] = []
+    room = DEAD_LETTER_HEADERS_LIMIT
+    for name, header in message.headers:
+        room -= len(name) + len(header)
+        if room < 0:
+            dropped = len(message.headers) - len(kept)
+            cut += (("dlt.headers.dropped", str(dropped).encode()),)
+            break
+        kept.append((name, header))
     return OutboundMessage(
         topic=topic,
-        key=message.key,
+        key=key,
         value=value,
-        headers=message.headers
+        headers=tuple(kept)
         + cut
         + (
             ("dlt.reason", reason[:2000].encode()),

@@ -80,6 +80,8 @@ class Publisher:
         self._swap = threading.Lock()
         self._timeout_s = config.get("message.timeout.ms", 10_000) / 1000
         self._inflight = 0  # async deliveries awaited on the pump's loop
+        self._topics: set[str] = set()
+        self._topics_at = 0.0
         self._pump: asyncio.Task | None = None
 
     def _on_error(self, err: KafkaError) -> None:
@@ -189,8 +191,27 @@ class Publisher:
         if missing:
             raise BrokerUnavailable(f"topics missing on the broker: {', '.join(missing)}")
 
+    def topic_exists(self, topic: str) -> bool:
+        """Whether the broker has the topic; the answer is kept a minute (a reply topic is made once, by its client)."""
+        now = time.monotonic()
+        if now - self._topics_at > 60 or topic not in self._topics:
+            try:
+                self._topics = set(self._producer.list_topics(timeout=5).topics)
+            except KafkaException as exc:
+                raise BrokerUnavailable(f"broker unreachable: {exc.args[0].str()}") from None
+            self._topics_at = now
+        return topic in self._topics
+
     def close(self, timeout: float = 5.0) -> None:
-        """Deliver what is queued (up to `timeout`), then drop the rest: their callers get errors."""
-        self._producer.flush(timeout)
-        self._producer.purge()
-        self._producer.flush(0)
+        """Deliver what is queued (up to `timeout`), then drop the rest: their callers get errors.
+
+        The client is released here, not when the last reference goes: until then librdkafka would keep
+        reconnecting to a broker that is gone.
+        """
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        producer.flush(timeout)
+        producer.purge()
+        producer.flush(0)
+        del producer

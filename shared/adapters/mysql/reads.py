@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from shared.adapters.mysql.tables import database_identity, operation_rejections, operations, transactions
 from shared.domain.cursor import decode_cursor, encode_cursor
+from shared.domain.ledger import etag
 from shared.domain.money import format_amount
 
 
@@ -115,11 +116,6 @@ class Reads:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-
-
-def etag(version: int) -> str:
-    """The strong entity tag of a record's version (RFC 9110): what If-Match sends back."""
-    return f'"{version}"'
 
 
 def public(row: Any) -> dict:

@@ -48,6 +48,7 @@ def _ask(value: bytes):
         verifier=FakeVerifier(),
         publisher=FakePublisher(),
         results_topic="results",
+        topics=FakePublisher(),
     )
     out = analyzer.reply(message)
     return out, orjson.loads(out.value)
@@ -87,3 +88,21 @@ def test_every_request_gets_one_error_reply_on_a_safe_topic(value, request_id, s
 def test_a_private_reply_topic_is_honoured():
     out, reply = _ask(_request(reply_to="results.cli-7", query={"name": "nope"}))
     assert out.topic == "results.cli-7" and reply["error"]["status"] == 404
+
+
+def test_a_reply_that_could_never_be_delivered_becomes_an_error_reply_saying_why():
+    publisher = FakePublisher(topics={"results", "results.cli-7"})
+    analyzer = Analyzer(
+        store_path="/nonexistent/x.db",
+        source_head=None,
+        verifier=FakeVerifier(),
+        publisher=publisher,
+        results_topic="results",
+        topics=publisher,
+    )
+    nowhere = InboundMessage("queries", 0, 1, None, _request(request_id="r-2", reply_to="results.gone"))
+    analyzer.answer_requests([nowhere])
+    (reply,) = publisher.sent
+    body = orjson.loads(reply.value)
+    assert reply.topic == "results" and body["request_id"] == "r-2"
+    assert body["error"]["status"] == 400 and "results.gone" in body["error"]["detail"]

@@ -72,3 +72,21 @@ def test_an_oversized_original_is_cut_so_its_dead_letter_fits_in_a_kafka_message
     assert headers["dlt.value.truncated"] == b"true"
     assert headers["dlt.value.original.bytes"] == b"1100000"
     assert headers["dlt.reason"] == b"schema violation"
+
+
+def test_a_dead_letter_fits_in_a_message_whatever_the_original_carries():
+    from shared.adapters.kafka.messages import MESSAGE_LIMIT
+
+    original = InboundMessage(
+        topic="transactions",
+        partition=3,
+        offset=9,
+        key=b"k" * 700_000,
+        value=b"v" * 2_000_000,
+        headers=tuple((f"h{i}", b"x" * 10_000) for i in range(100)),
+    )
+    letter = dead_letter(original, topic="transactions.dlt", reason="r" * 5000)
+    assert letter.size < MESSAGE_LIMIT
+    headers = dict(letter.headers)
+    assert headers["dlt.key.original.bytes"] == b"700000" and headers["dlt.value.original.bytes"] == b"2000000"
+    assert int(headers["dlt.headers.dropped"]) > 0 and headers["dlt.original.offset"] == b"9"

@@ -16,15 +16,26 @@ from shared.settings import Settings
 
 
 def trigger_security(settings: Settings) -> dict[str, Any]:
-    """Trigger arguments for the transport: none locally, SASL_SSL with setting names for Event Hubs.
+    """Trigger arguments for the transport: none locally, SASL_SSL with app-setting names for Event Hubs.
 
-    The Functions Kafka extension cannot sign in with a managed identity, so a trigger always uses PLAIN with
-    `$ConnectionString` and a connection string whose policy may only listen on the app's own event hubs
-    (KafkaUsername/KafkaPassword name those settings, a Key Vault reference in Azure); the app's own producers
-    may still use OAUTHBEARER with the managed identity (KafkaSaslMechanism).
+    With OAUTHBEARER (Entra ID, no shared key on the namespace) the app's own clients sign in with its managed
+    identity, but the Functions Kafka extension cannot: its triggers sign in with the client credentials of an app
+    registration made for that app alone (OIDC), whose role assignments are Data Receiver on exactly the event hubs
+    it consumes; the host reads the four values from the app settings named here (the secret a Key Vault reference).
     """
     if settings.kafka_security_protocol != "SASL_SSL":
         return {}
+    if settings.kafka_sasl_mechanism == "OAUTHBEARER":
+        return {
+            "protocol": "SASLSSL",
+            # azure-functions 1.26's enum lacks OAuthBearer: the binding property is given as the host spells it.
+            "authenticationMode": "OAuthBearer",
+            "o_auth_bearer_method": "oidc",
+            "o_auth_bearer_client_id": "KafkaTriggerClientId",
+            "o_auth_bearer_client_secret": "KafkaTriggerClientSecret",
+            "o_auth_bearer_token_endpoint_url": "KafkaTriggerTokenEndpoint",
+            "o_auth_bearer_scope": "KafkaTriggerScope",
+        }
     return {
         "protocol": "SASLSSL",
         "authentication_mode": "PLAIN",

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from functions import analyzer, errors, platform, receiver, storage, webhooks
+from functions import analyzer, errors, platform, rates, receiver, storage, webhooks
 from functions.dashboard import DashboardConfig, dashboard_router
 from shared.adapters.auth.devissuer import DEV_ISSUER, DevIssuer
 from shared.adapters.telemetry.setup import FASTAPI as FASTAPI_TELEMETRY
@@ -21,7 +21,7 @@ WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"  # built by `mak
 
 _ROUTERS = {
     "receiver": (receiver.router,),
-    "storage": (storage.router,),
+    "storage": (storage.router, rates.router),
     "analyzer": (analyzer.router, webhooks.router),
 }
 _PROBLEM_SCHEMA = {

@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from shared.domain.fields import Amount, BookingDate, CurrencyCode, Description
 from shared.domain.money import MAX_AMOUNT, MoneyError, format_amount, minor_units, parse_amount
-from shared.domain.transactions import Amount, BookingDate, CurrencyCode, Description
 
 MAX_ACCOUNT_NAME = 100
 _MOST_MINOR_UNITS = 4  # CLF and UYW

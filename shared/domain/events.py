@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from shared.domain.accounts import AccountChanges, NewAccount, NewTransfer, UserSettings
 from shared.domain.transactions import Budget, NewTransaction, TransactionChanges
 from shared.problems import describe, field_errors
 
@@ -47,6 +48,13 @@ class _Envelope(BaseModel):
         return head
 
 
+def _id_required(data: Any, body: str) -> Any:
+    # On the wire the id is the idempotency key: it must never be invented by a consumer.
+    if isinstance(data, dict) and isinstance(data.get(body), dict) and "id" not in data[body]:
+        raise ValueError(f"{body}.id is required in a {body}'s create event")
+    return data
+
+
 class TransactionCreated(_Envelope):
     event_type: Literal["transaction.created"] = "transaction.created"
     transaction: NewTransaction
@@ -54,10 +62,7 @@ class TransactionCreated(_Envelope):
     @model_validator(mode="before")
     @classmethod
     def _id_required(cls, data: Any) -> Any:
-        # On the wire the id is the idempotency key: it must never be invented by a consumer.
-        if isinstance(data, dict) and isinstance(data.get("transaction"), dict) and "id" not in data["transaction"]:
-            raise ValueError("transaction.id is required in a transaction.created event")
-        return data
+        return _id_required(data, "transaction")
 
     def to_json(self) -> dict[str, Any]:
         return {**self._head(), "transaction": self.transaction.to_json()}
@@ -92,7 +97,72 @@ class BudgetSet(_Envelope):
         return {**self._head(), "budget": self.budget.to_json()}
 
 
-AnyEvent = TransactionCreated | TransactionUpdated | TransactionDeleted | BudgetSet
+class AccountOpened(_Envelope):
+    event_type: Literal["account.opened"] = "account.opened"
+    account: NewAccount
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_required(cls, data: Any) -> Any:
+        return _id_required(data, "account")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self._head(), "account": self.account.to_json()}
+
+
+class AccountChanged(_Envelope):
+    event_type: Literal["account.changed"] = "account.changed"
+    account_id: uuid.UUID
+    changes: AccountChanges
+    expected_version: int | None = Field(None, ge=1)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {**self._head(), "account_id": str(self.account_id), "changes": self.changes.to_json()}
+        return out if self.expected_version is None else {**out, "expected_version": self.expected_version}
+
+
+class TransferCreated(_Envelope):
+    event_type: Literal["transfer.created"] = "transfer.created"
+    transfer: NewTransfer
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_required(cls, data: Any) -> Any:
+        return _id_required(data, "transfer")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self._head(), "transfer": self.transfer.to_json()}
+
+
+class TransferDeleted(_Envelope):
+    event_type: Literal["transfer.deleted"] = "transfer.deleted"
+    transfer_id: uuid.UUID
+    expected_version: int | None = Field(None, ge=1)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {**self._head(), "transfer_id": str(self.transfer_id)}
+        return out if self.expected_version is None else {**out, "expected_version": self.expected_version}
+
+
+class SettingsSet(_Envelope):
+    event_type: Literal["settings.set"] = "settings.set"
+    settings: UserSettings
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self._head(), "settings": {"home_currency": self.settings.home_currency}}
+
+
+AnyEvent = (
+    TransactionCreated
+    | TransactionUpdated
+    | TransactionDeleted
+    | BudgetSet
+    | AccountOpened
+    | AccountChanged
+    | TransferCreated
+    | TransferDeleted
+    | SettingsSet
+)
 Event = Annotated[AnyEvent, Field(discriminator="event_type")]
 _EVENT = TypeAdapter(Event)
 

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from shared.domain.accounts import PositiveAmount, Refusal, fit_amount
+from shared.domain.fields import Category, Description
 from shared.domain.money import MoneyError, format_amount
-from shared.domain.transactions import Category, Description
 
 MAX_SPLITS = 50
 

@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.ledger import Record
+from shared.domain.ledger_accounts import AccountRecord, SettingsRecord, TransferRecord
 from shared.domain.money import format_amount
+from shared.domain.splits import Split, category_amounts
 
 
 def _state(r: Record | None) -> dict[str, Any] | None:
@@ -24,6 +26,8 @@ def _state(r: Record | None) -> dict[str, Any] | None:
         "currency": r.currency,
         "category": r.category,
         "date": r.date.isoformat(),
+        "account_id": r.account_id,
+        "splits": [s.to_json(r.currency) for s in r.splits],
     }
 
 
@@ -36,6 +40,58 @@ def transaction_change(seq: int, before: Record | None, after: Record) -> dict[s
         "version": after.version,
         "before": _state(before),
         "after": _state(after),
+    }
+
+
+def account_change(seq: int, before: AccountRecord | None, after: AccountRecord) -> dict[str, Any]:
+    def state(r: AccountRecord | None) -> dict[str, Any] | None:
+        if r is None:
+            return None
+        a = r.account
+        return {
+            "name": a.name,
+            "type": a.type.value,
+            "currency": a.currency,
+            "opening_balance": format_amount(a.opening_balance, a.currency),
+            "opening_date": a.opening_date.isoformat(),
+            "closed": a.closed,
+        }
+
+    return _change("account", seq, after.user_id, after.account.id, after.version, state(before), state(after))
+
+
+def transfer_change(seq: int, before: TransferRecord | None, after: TransferRecord) -> dict[str, Any]:
+    """A transfer's two legs: never income nor expense, so no budget counts it."""
+
+    def state(r: TransferRecord | None) -> dict[str, Any] | None:
+        if r is None or r.deleted:
+            return None
+        return {
+            "from_account": r.from_account,
+            "to_account": r.to_account,
+            "amount": format_amount(r.amount, r.from_currency),
+            "to_amount": format_amount(r.to_amount, r.to_currency),
+            "from_currency": r.from_currency,
+            "to_currency": r.to_currency,
+            "date": r.date.isoformat(),
+        }
+
+    return _change("transfer", seq, after.user_id, after.id, after.version, state(before), state(after))
+
+
+def settings_change(seq: int, after: SettingsRecord) -> dict[str, Any]:
+    return {"kind": "settings", "seq": seq, "user_id": after.user_id, "home_currency": after.home_currency}
+
+
+def _change(kind: str, seq: int, user_id: str, id: str, version: int, before, after) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "seq": seq,
+        "user_id": user_id,
+        "id": id,
+        "version": version,
+        "before": before,
+        "after": after,
     }
 
 
@@ -59,11 +115,25 @@ ExpenseKey = tuple[str, str, str]  # month, category, currency
 
 
 def expense_delta(record: Mapping[str, Any]) -> dict[ExpenseKey, Decimal]:
-    """How a transaction change moves each (month, category, currency)'s expenses: minus before, plus after."""
+    """How a transaction change moves each (month, category, currency)'s expenses: minus before, plus after.
+
+    A split expense counts each part under its own category; a transfer is never an expense."""
     delta: dict[ExpenseKey, Decimal] = {}
+    if record.get("kind", "transaction") != "transaction":
+        return delta
     for side, sign in (("before", -1), ("after", 1)):
         state = record.get(side)
         if state and state["type"] == "expense":
-            key = (state["date"][:7], state["category"], state["currency"])
-            delta[key] = delta.get(key, Decimal(0)) + sign * Decimal(state["amount"])
+            month, currency = state["date"][:7], state["currency"]
+            for category, amount in category_amounts(state["category"], Decimal(state["amount"]), _splits(state)):
+                key = (month, category, currency)
+                delta[key] = delta.get(key, Decimal(0)) + sign * amount
     return {k: v for k, v in delta.items() if v}
+
+
+def _splits(state: Mapping[str, Any]) -> list[Split]:
+    # Written by storage from checked parts: built, not validated again (records from before splits have none).
+    return [
+        Split.model_construct(category=p["category"], amount=Decimal(p["amount"]), description=p.get("description"))
+        for p in state.get("splits") or ()
+    ]

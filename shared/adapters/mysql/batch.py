@@ -10,20 +10,16 @@ from decimal import Decimal
 
 import orjson
 
+from shared.adapters.mysql.batch_accounts import ACCOUNT_EVENTS, AccountBatch, AccountState
+from shared.adapters.mysql.outcomes import Operation, kind_of, resource_of
 from shared.adapters.mysql.sql import RECORD_COLUMNS, Sql
 from shared.domain import ledger
 from shared.domain.changefeed import budget_change, operation_change, transaction_change
 from shared.domain.events import AnyEvent, BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated
 from shared.domain.money import format_amount, quantize
-from shared.domain.operations import status_of
+from shared.domain.splits import Split
 
 _CHUNK = 500
-_KINDS = {
-    TransactionCreated: "transaction.create",
-    TransactionUpdated: "transaction.update",
-    TransactionDeleted: "transaction.delete",
-    BudgetSet: "budget.set",
-}
 
 
 def _target(e: AnyEvent) -> tuple[str, str] | None:
@@ -35,42 +31,12 @@ def _target(e: AnyEvent) -> tuple[str, str] | None:
 
 
 @dataclass
-class Operation:
-    """An operation's outcome so far (its events may arrive over several batches)."""
-
-    id: str
-    user_id: str
-    kind: str
-    expected: int
-    resource: str | None
-    applied: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    stored: bool = False  # a row exists already
-
-    @property
-    def done(self) -> bool:
-        return self.applied + self.duplicates + self.rejected >= self.expected
-
-    def public(self) -> dict:
-        processed = self.applied + self.duplicates + self.rejected
-        return {
-            "id": self.id,
-            "type": self.kind,
-            "status": status_of(expected=self.expected, processed=processed, rejected=self.rejected),
-            "applied": self.applied,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "resource": self.resource,
-        }
-
-
-@dataclass
 class Loaded:
     """The current state of everything a batch touches, read with row locks (MySQL) inside its transaction."""
 
     records: dict[tuple[str, str], ledger.Record] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)
+    accounts: AccountState = field(default_factory=AccountState)
 
     @classmethod
     def read(cls, conn, sql: Sql, events: Sequence[AnyEvent]) -> Loaded:
@@ -86,6 +52,7 @@ class Loaded:
             for row in rows:
                 record = _record(row)
                 loaded.records[record.key] = record
+        loaded.accounts = AccountState.read(conn, sql, events, loaded.records.values())
         ops = sorted({str(e.operation_id) for e in events if e.operation_id is not None})
         for i in range(0, len(ops), _CHUNK):
             chunk = ops[i : i + _CHUNK]
@@ -101,7 +68,8 @@ class Loaded:
 
 
 def _record(row) -> ledger.Record:
-    user_id, tid, kind, amount, currency, category, description, day, tags, recorded_at, version, deleted, _ = row
+    user_id, tid, kind, amount, currency, category, description, day, tags, recorded_at, version, deleted = row[:12]
+    account_id, payee, splits = row[13:]
     return ledger.Record(
         user_id=user_id,
         id=tid,
@@ -115,6 +83,9 @@ def _record(row) -> ledger.Record:
         version=int(version),
         deleted=bool(deleted),
         recorded_at=int(recorded_at),
+        account_id=account_id,
+        payee=payee,
+        splits=tuple(Split.model_validate(s) for s in orjson.loads(splits)) if splits else (),
     )
 
 
@@ -128,6 +99,7 @@ class Batch:
         self._state = dict(loaded.records)
         self._budgets: dict[tuple[str, str, str], BudgetSet] = {}
         self._ops = loaded.operations
+        self._accounts = AccountBatch(loaded.accounts, now_us=now_us)
         self._touched: dict[str, Operation] = {}
         self._rejections: list[tuple[str, int, str]] = []  # operation id, event index, problem JSON
         self.applied = self.duplicates = self.rejected = 0
@@ -148,15 +120,17 @@ class Batch:
         if isinstance(e, BudgetSet):
             self._budgets[(e.user_id, e.budget.category, e.budget.month)] = e  # the last one in order wins
             return ledger.APPLIED
+        if isinstance(e, ACCOUNT_EVENTS):
+            return self._accounts.apply(e)
         key = _target(e)
         assert key is not None
-        current = self._state.get(key)
+        current, accounts = self._state.get(key), self._accounts.lookup(e.user_id)
         if isinstance(e, TransactionCreated):
-            new, result = ledger.create(current, e, now_us=self._now)
+            new, result = ledger.create(current, e, now_us=self._now, accounts=accounts)
         elif isinstance(e, TransactionUpdated):
-            new, result = ledger.correct(current, e)
+            new, result = ledger.correct(current, e, accounts=accounts)
         else:
-            new, result = ledger.delete(current, e)
+            new, result = ledger.delete(current, e, accounts=accounts)
         if new is not None:
             self._state[key] = new
         return result
@@ -173,7 +147,7 @@ class Batch:
         op_id = str(e.operation_id)
         op = self._ops.get(op_id)
         if op is None:
-            op = self._ops[op_id] = Operation(op_id, e.user_id, _kind(e), e.operation_size, _resource(e))
+            op = self._ops[op_id] = Operation(op_id, e.user_id, kind_of(e), e.operation_size, resource_of(e))
         self._touched[op_id] = op
         if result.kind == "applied":
             op.applied += 1
@@ -189,7 +163,7 @@ class Batch:
 
     def _number_changes(self) -> list[dict]:
         """The change records, numbered in order; the rows written carry the same numbers."""
-        feed: list[dict] = []
+        feed = self._accounts.number_changes(self._next_seq)
         for before, after in self._changed():
             self._seqs[after.key] = seq = self._next_seq()
             feed.append(transaction_change(seq, before, after))
@@ -208,10 +182,12 @@ class Batch:
         for before, r in self._changed():
             seq, tags = self._seqs[r.key], orjson.dumps(list(r.tags)).decode()
             values = (r.type, str(r.amount), r.currency, r.category, r.description, r.date.isoformat(), tags)
+            splits = orjson.dumps([s.to_json(r.currency) for s in r.splits]).decode() if r.splits else None
             if before is None:
-                inserts.append((r.user_id, r.id, *values, r.recorded_at, r.version, r.deleted, seq))
+                inserts.append((r.user_id, r.id, *values, r.recorded_at, r.version, r.deleted, seq, r.account_id,
+                                r.payee, splits))  # fmt: skip
             else:
-                updates.append((*values, r.version, r.deleted, seq, r.user_id, r.id))
+                updates.append((*values, r.account_id, r.payee, splits, r.version, r.deleted, seq, r.user_id, r.id))
         budgets = [
             (u, c, m, str(e.budget.amount), e.budget.currency, self._seqs[(u, c, m)])
             for (u, c, m), e in self._budgets.items()
@@ -223,6 +199,7 @@ class Batch:
         ]
         old_ops = [(o.applied, o.duplicates, o.rejected, self._now, o.id) for o in self._touched.values() if o.stored]
         return [
+            *self._accounts.writes(sql),  # accounts before the transactions that name them
             (sql.insert_record, inserts),
             (sql.update_record, updates),
             (sql.upsert_budget, budgets),
@@ -230,12 +207,3 @@ class Batch:
             (sql.update_operation, old_ops),
             (sql.insert_rejection, self._rejections),
         ]
-
-
-def _kind(e: AnyEvent) -> str:
-    return _KINDS[type(e)] if e.operation_size == 1 else f"{_KINDS[type(e)]}.batch"
-
-
-def _resource(e: AnyEvent) -> str | None:
-    key = _target(e)
-    return f"/api/transactions/{key[1]}" if key and e.operation_size == 1 else None

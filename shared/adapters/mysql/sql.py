@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 RECORD_COLUMNS = (
     "user_id, id, type, amount, currency, category, description, booking_date, tags, "
-    "recorded_at, version, deleted, change_seq"
+    "recorded_at, version, deleted, change_seq, account_id, payee, splits"
 )
 
 
@@ -33,11 +33,11 @@ class Sql:
 def dialect_sql(mysql: bool) -> Sql:
     m = "%s" if mysql else "?"
     now = "CURRENT_TIMESTAMP(6)" if mysql else "STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')"
-    marks = ", ".join([m] * 13)
+    marks = ", ".join([m] * 16)
     update_record = (
         f"UPDATE transactions SET type = {m}, amount = {m}, currency = {m}, category = {m}, description = {m}, "
-        f"booking_date = {m}, tags = {m}, version = {m}, deleted = {m}, change_seq = {m}, last_updated = {now} "
-        f"WHERE user_id = {m} AND id = {m}"
+        f"booking_date = {m}, tags = {m}, account_id = {m}, payee = {m}, splits = {m}, version = {m}, "
+        f"deleted = {m}, change_seq = {m}, last_updated = {now} WHERE user_id = {m} AND id = {m}"
     )
     budget_columns = "(user_id, category, month, amount, currency, version, change_seq)"
     if mysql:

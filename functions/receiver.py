@@ -1,16 +1,32 @@
-"""Receiver: HTTP writes. Each route validates, hands the event to the broker, and answers 202 once it has it."""
+"""Receiver: HTTP writes. Each route validates, hands the event to the broker, and answers 202 once it has it.
+
+Accounts, transfers and settings are checked against what is stored (the account's currency, whether it is
+open...) by storage, which ends the operation rejected, with the reason, when they do not fit."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path
-from pydantic import BaseModel
+from fastapi import APIRouter, Path
 
 from functions.bodies import JsonRoute, body_limit
 from functions.deps import Caller, ReceiverDep
 from functions.errors import JsonResponse
+from functions.writes import (
+    ACCEPTED,
+    SINGLE_BODY_LIMIT,
+    UNAVAILABLE,
+    Accepted,
+    AcceptedBatch,
+    AcceptedBudget,
+    AcceptedSettings,
+    IdempotencyKey,
+    IfMatch,
+    accepted_response,
+    version_of,
+)
+from shared.domain.accounts import AccountChanges, NewAccount, NewTransfer, UserSettings
 from shared.domain.transactions import (
     CATEGORY_SCHEMA,
     MONTH_SCHEMA,
@@ -21,61 +37,9 @@ from shared.domain.transactions import (
 )
 from shared.problems import Problem
 
-SINGLE_BODY_LIMIT = 64 * 1024
 BATCH_BODY_LIMIT = 2 * 1024 * 1024
-_ACCEPTED = "Accepted: the broker has the event; GET the operation (Location) for its outcome"
-_UNAVAILABLE = {503: {"description": "The broker did not confirm in time: retry with the same id or key"}}
 
 router = APIRouter(prefix="/api", route_class=JsonRoute, strict_content_type=False)
-
-
-class Accepted(BaseModel):
-    id: uuid.UUID
-    status: Literal["accepted"]
-    operation: uuid.UUID
-
-
-class AcceptedBatch(BaseModel):
-    ids: list[uuid.UUID]
-    status: Literal["accepted"]
-    operation: uuid.UUID
-
-
-class AcceptedBudget(BaseModel):
-    category: str
-    month: str
-    amount: str
-    currency: str
-    status: Literal["accepted"]
-    operation: uuid.UUID
-
-
-def _accepted(body: dict, accepted) -> JsonResponse:
-    op = str(accepted.operation_id)
-    return JsonResponse({**body, "status": "accepted", "operation": op}, 202, {"Location": f"/api/operations/{op}"})
-
-
-IfMatch = Annotated[
-    str | None,
-    Header(
-        description='Apply only over this version: the ETag of GET /api/transactions/{id}, e.g. "3"',
-        pattern=r'^\s*"[0-9]{1,18}"\s*$',
-    ),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        description="A key of yours for this request: sent again, the request is not repeated but its first "
-        "operation returned",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
-    ),
-]
-
-
-def _version(if_match: str | None) -> int | None:
-    return None if if_match is None else int(if_match.strip().strip('"'))
 
 
 TransactionId = Annotated[str, Path(json_schema_extra={"format": "uuid"}, description="The transaction's id")]
@@ -94,14 +58,14 @@ def _transaction_id(raw: str) -> uuid.UUID:
     summary="Record one transaction",
     status_code=202,
     response_model=Accepted,
-    response_description=_ACCEPTED,
-    responses=_UNAVAILABLE,
+    response_description=ACCEPTED,
+    responses=UNAVAILABLE,
     operation_id="record_transaction",
     openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
 async def record_transaction(transaction: NewTransaction, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
     accepted = await receiver.record(caller.user_id, transaction)
-    return _accepted({"id": str(transaction.id)}, accepted)
+    return accepted_response({"id": str(transaction.id)}, accepted)
 
 
 @router.post(
@@ -111,13 +75,13 @@ async def record_transaction(transaction: NewTransaction, caller: Caller, receiv
     status_code=202,
     response_model=AcceptedBatch,
     response_description="Accepted: the broker has every event",
-    responses=_UNAVAILABLE,
+    responses=UNAVAILABLE,
     operation_id="record_transaction_batch",
     openapi_extra=body_limit(BATCH_BODY_LIMIT),
 )
 async def record_transaction_batch(batch: NewBatch, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
     accepted = await receiver.record_batch(caller.user_id, batch.transactions)
-    return _accepted({"ids": [str(t.id) for t in batch.transactions]}, accepted)
+    return accepted_response({"ids": [str(t.id) for t in batch.transactions]}, accepted)
 
 
 @router.patch(
@@ -127,7 +91,7 @@ async def record_transaction_batch(batch: NewBatch, caller: Caller, receiver: Re
     status_code=202,
     response_model=Accepted,
     response_description="Accepted: the correction is on its way; its outcome at the operation",
-    responses={404: {"description": "The id is not a UUID"}, **_UNAVAILABLE},
+    responses={404: {"description": "The id is not a UUID"}, **UNAVAILABLE},
     operation_id="correct_transaction",
     openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
@@ -141,9 +105,9 @@ async def correct_transaction(
 ) -> JsonResponse:
     tid = _transaction_id(id)
     accepted = await receiver.correct(
-        caller.user_id, tid, changes, if_match=_version(if_match), idempotency_key=idempotency_key
+        caller.user_id, tid, changes, if_match=version_of(if_match), idempotency_key=idempotency_key
     )
-    return _accepted({"id": str(tid)}, accepted)
+    return accepted_response({"id": str(tid)}, accepted)
 
 
 @router.delete(
@@ -153,7 +117,7 @@ async def correct_transaction(
     status_code=202,
     response_model=Accepted,
     response_description="Accepted: the deletion is on its way; its outcome at the operation",
-    responses={404: {"description": "The id is not a UUID"}, **_UNAVAILABLE},
+    responses={404: {"description": "The id is not a UUID"}, **UNAVAILABLE},
     operation_id="delete_transaction",
 )
 async def delete_transaction(
@@ -164,8 +128,10 @@ async def delete_transaction(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     tid = _transaction_id(id)
-    accepted = await receiver.delete(caller.user_id, tid, if_match=_version(if_match), idempotency_key=idempotency_key)
-    return _accepted({"id": str(tid)}, accepted)
+    accepted = await receiver.delete(
+        caller.user_id, tid, if_match=version_of(if_match), idempotency_key=idempotency_key
+    )
+    return accepted_response({"id": str(tid)}, accepted)
 
 
 @router.put(
@@ -175,7 +141,7 @@ async def delete_transaction(
     status_code=202,
     response_model=AcceptedBudget,
     response_description="Accepted: the budget is on its way",
-    responses=_UNAVAILABLE,
+    responses=UNAVAILABLE,
     operation_id="set_budget",
     openapi_extra=body_limit(SINGLE_BODY_LIMIT),
 )
@@ -188,4 +154,77 @@ async def set_budget(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     accepted = await receiver.set_budget(caller.user_id, category, month, limit, idempotency_key=idempotency_key)
-    return _accepted(accepted.events[0].budget.to_json(), accepted)
+    return accepted_response(accepted.events[0].budget.to_json(), accepted)
+
+
+# -- accounts, transfers and settings ---------------------------------------------------------------------------
+
+_WRITE = {"status_code": 202, "response_model": Accepted, "responses": UNAVAILABLE}
+_BODY = {"openapi_extra": body_limit(SINGLE_BODY_LIMIT), "response_description": ACCEPTED}
+_NOT_UUID = {404: {"description": "The id is not a UUID"}, **UNAVAILABLE}
+
+
+def _uuid(raw: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise Problem(404, f"No such {what}: ids are UUIDs.") from None
+
+
+@router.post("/accounts", tags=["accounts"], summary="Open an account", operation_id="open_account", **_WRITE, **_BODY)
+async def open_account(account: NewAccount, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
+    return accepted_response({"id": str(account.id)}, await receiver.open_account(caller.user_id, account))
+
+
+@router.patch(
+    "/accounts/{id}", tags=["accounts"], summary="Rename, close or reopen an account", operation_id="change_account",
+    **{**_WRITE, "responses": _NOT_UUID}, **_BODY,
+)  # fmt: skip
+async def change_account(
+    id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+    changes: AccountChanges,
+    caller: Caller,
+    receiver: ReceiverDep,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    aid, version = _uuid(id, "account"), version_of(if_match)
+    accepted = await receiver.change_account(
+        caller.user_id, aid, changes, if_match=version, idempotency_key=idempotency_key
+    )
+    return accepted_response({"id": str(aid)}, accepted)
+
+
+@router.post(
+    "/transfers", tags=["accounts"], summary="Move money between two of your accounts", operation_id="transfer",
+    **_WRITE, **_BODY,
+)  # fmt: skip
+async def transfer(transfer: NewTransfer, caller: Caller, receiver: ReceiverDep) -> JsonResponse:
+    return accepted_response({"id": str(transfer.id)}, await receiver.transfer(caller.user_id, transfer))
+
+
+@router.delete(
+    "/transfers/{id}", tags=["accounts"], summary="Delete a transfer (both legs)", operation_id="delete_transfer",
+    response_description=ACCEPTED, **{**_WRITE, "responses": _NOT_UUID},
+)  # fmt: skip
+async def delete_transfer(
+    id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+    caller: Caller,
+    receiver: ReceiverDep,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    tid, version = _uuid(id, "transfer"), version_of(if_match)
+    accepted = await receiver.delete_transfer(caller.user_id, tid, if_match=version, idempotency_key=idempotency_key)
+    return accepted_response({"id": str(tid)}, accepted)
+
+
+@router.put(
+    "/settings", tags=["accounts"], summary="Set your home currency", operation_id="set_settings",
+    **{**_WRITE, "response_model": AcceptedSettings}, **_BODY,
+)  # fmt: skip
+async def set_settings(
+    settings: UserSettings, caller: Caller, receiver: ReceiverDep, idempotency_key: IdempotencyKey = None
+) -> JsonResponse:
+    accepted = await receiver.set_settings(caller.user_id, settings, idempotency_key=idempotency_key)
+    return accepted_response({"home_currency": settings.home_currency}, accepted)

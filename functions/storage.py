@@ -1,4 +1,5 @@
-"""Storage: consumes transaction events into MySQL (a Kafka trigger), and serves a user's own transactions."""
+"""Storage: consumes transaction events into MySQL (a Kafka trigger), and serves a user's own transactions,
+accounts (with exact balances) and settings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import azure.functions as func
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from functions.account_models import Account as AccountModel
+from functions.account_models import AccountEntryPage, AccountList, SplitPart, UserSettings
 from functions.deps import Caller, StorageDep
 from functions.errors import JsonResponse
 from functions.kafka import batch_trigger, consumed
@@ -27,6 +30,9 @@ class Transaction(BaseModel):
     description: str | None
     date: dt.date
     tags: list[str]
+    account_id: uuid.UUID | None = None
+    payee: str | None = None
+    splits: list[SplitPart] = []
     version: int
     etag: str  # send it back as If-Match to change only this version
 
@@ -70,6 +76,7 @@ async def list_transactions(
     type: Annotated[Literal["income", "expense"] | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    account_id: Annotated[uuid.UUID | None, Query(description="Only those recorded in this account")] = None,
 ) -> JsonResponse:
     page = await _off_loop(
         storage.list_transactions,
@@ -80,6 +87,7 @@ async def list_transactions(
         kind=type,
         cursor=cursor or None,
         limit=limit,
+        account_id=account_id,
     )
     return JsonResponse({"items": page.items, "next_cursor": page.next_cursor})
 
@@ -115,6 +123,50 @@ async def get_operation(
     if wait:
         return JsonResponse(await storage.wait_for_operation(caller.user_id, id, wait_s=wait))
     return JsonResponse(await _off_loop(storage.get_operation, caller.user_id, id))
+
+
+_ID = Annotated[str, Path(json_schema_extra={"format": "uuid"})]
+_NOT_YOURS = {404: {"description": "Not yours, or none"}}
+
+
+@router.get(
+    "/accounts", tags=["accounts"], summary="Your accounts, each with its exact balance", response_model=AccountList,
+    operation_id="list_accounts",
+)  # fmt: skip
+async def list_accounts(caller: Caller, storage: StorageDep) -> JsonResponse:
+    return JsonResponse({"items": await _off_loop(storage.list_accounts, caller.user_id)})
+
+
+@router.get(
+    "/accounts/{id}", tags=["accounts"], summary="One of your accounts", response_model=AccountModel,
+    responses=_NOT_YOURS, operation_id="get_account",
+)  # fmt: skip
+async def get_account(id: _ID, caller: Caller, storage: StorageDep) -> JsonResponse:
+    found = await _off_loop(storage.get_account, caller.user_id, id)
+    return JsonResponse(found, headers={"ETag": found["etag"]})
+
+
+@router.get(
+    "/accounts/{id}/transactions", tags=["accounts"], response_model=AccountEntryPage, responses=_NOT_YOURS,
+    summary="An account's transactions and transfers, newest first, each with the balance after it",
+    operation_id="list_account_entries",
+)  # fmt: skip
+async def list_account_entries(
+    id: _ID,
+    caller: Caller,
+    storage: StorageDep,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> JsonResponse:
+    page = await _off_loop(storage.account_entries, caller.user_id, id, cursor=cursor or None, limit=limit)
+    return JsonResponse({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@router.get(
+    "/settings", tags=["accounts"], summary="Your settings", response_model=UserSettings, operation_id="get_settings"
+)
+async def get_settings(caller: Caller, storage: StorageDep) -> JsonResponse:
+    return JsonResponse(await _off_loop(storage.get_settings, caller.user_id))
 
 
 async def _off_loop(call, *args, **kwargs):

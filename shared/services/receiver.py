@@ -16,7 +16,20 @@ from pydantic import ValidationError
 
 from shared.adapters.kafka.messages import EventPublisher, OutboundMessage
 from shared.adapters.kafka.publisher import BrokerUnavailable
-from shared.domain.events import AnyEvent, BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated, encode
+from shared.domain.accounts import AccountChanges, NewAccount, NewTransfer, UserSettings
+from shared.domain.events import (
+    AccountChanged,
+    AccountOpened,
+    AnyEvent,
+    BudgetSet,
+    SettingsSet,
+    TransactionCreated,
+    TransactionDeleted,
+    TransactionUpdated,
+    TransferCreated,
+    TransferDeleted,
+    encode,
+)
 from shared.domain.operations import event_id, keyed_operation_id, new_operation_id
 from shared.domain.transactions import Budget, BudgetLimit, NewTransaction, TransactionChanges
 from shared.problems import Problem, invalid
@@ -108,6 +121,49 @@ class Receiver:
         return await self._publish(
             op, [BudgetSet(event_id=event_id(op, 0), user_id=user_id, operation_id=op, budget=budget)]
         )
+
+    # -- accounts, transfers and settings: one event each; storage checks them against the stored accounts ----
+
+    async def open_account(self, user_id: str, account: NewAccount) -> Accepted:
+        op = new_operation_id(user_id)
+        return await self._one(op, AccountOpened, user_id, ids=[account.id], account=account)
+
+    async def change_account(
+        self,
+        user_id: str,
+        account_id: uuid.UUID,
+        changes: AccountChanges,
+        *,
+        if_match: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Accepted:
+        op = _operation(user_id, idempotency_key)
+        fields = {"account_id": account_id, "changes": changes, "expected_version": if_match}
+        return await self._one(op, AccountChanged, user_id, **fields)
+
+    async def transfer(self, user_id: str, transfer: NewTransfer) -> Accepted:
+        op = new_operation_id(user_id)
+        return await self._one(op, TransferCreated, user_id, ids=[transfer.id], transfer=transfer)
+
+    async def delete_transfer(
+        self,
+        user_id: str,
+        transfer_id: uuid.UUID,
+        *,
+        if_match: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Accepted:
+        op = _operation(user_id, idempotency_key)
+        return await self._one(op, TransferDeleted, user_id, transfer_id=transfer_id, expected_version=if_match)
+
+    async def set_settings(
+        self, user_id: str, settings: UserSettings, *, idempotency_key: str | None = None
+    ) -> Accepted:
+        return await self._one(_operation(user_id, idempotency_key), SettingsSet, user_id, settings=settings)
+
+    async def _one(self, op: uuid.UUID, kind: type, user_id: str, ids: Sequence[uuid.UUID] = (), **fields) -> Accepted:
+        event = kind(event_id=event_id(op, 0), user_id=user_id, operation_id=op, **fields)
+        return await self._publish(op, [event], ids=ids)
 
     async def _publish(self, op: uuid.UUID, events: list[AnyEvent], ids: Sequence[uuid.UUID] = ()) -> Accepted:
         try:

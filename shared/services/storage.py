@@ -19,6 +19,7 @@ from shared.adapters.mysql.store import EventStore, Refused
 from shared.domain.events import AnyEvent, PoisonMessage, decode
 from shared.domain.operations import issued_to, status_of
 from shared.problems import Problem
+from shared.services.account_queries import AccountQueries
 
 log = logging.getLogger("budget.storage")
 _DAY_US = 86_400 * 1_000_000
@@ -34,7 +35,7 @@ class StoreOutcome:
     rejected: int = 0
 
 
-class Storage:
+class Storage(AccountQueries):
     def __init__(
         self,
         *,
@@ -149,9 +150,17 @@ class Storage:
         kind: str | None,
         cursor: str | None,
         limit: int,
+        account_id: uuid.UUID | None = None,
     ) -> Page:
         return self._reads.list_transactions(
-            user_id=user_id, start=start, end=end, category=category, kind=kind, cursor=cursor, limit=limit
+            user_id=user_id,
+            start=start,
+            end=end,
+            category=category,
+            kind=kind,
+            cursor=cursor,
+            limit=limit,
+            account_id=None if account_id is None else str(account_id),
         )
 
     def get_transaction(self, user_id: str, transaction_id: str) -> dict:

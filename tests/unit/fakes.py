@@ -90,10 +90,12 @@ class FakeStore:
         kind: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        account_id: str | None = None,
     ) -> Page:
         items = [
             {**e.transaction.to_json(), "version": e.version}
             for e in self.applied.values()
             if isinstance(e, TransactionCreated) and e.user_id == user_id
         ]
+        items = [t for t in items if account_id is None or t.get("account_id") == account_id]
         return Page(sorted(items, key=lambda t: t["date"], reverse=True)[:limit], None)

@@ -1,8 +1,8 @@
-"""The system-of-record adapter's reads: a user's own transactions and operations, and the database's identity."""
+"""The system-of-record adapter's reads: a user's own transactions and operations, and the database's identity;
+their accounts and settings (account_reads.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -11,16 +11,12 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from shared.adapters.mysql.account_reads import AccountReads
+from shared.adapters.mysql.listing import Page
 from shared.adapters.mysql.tables import database_identity, operation_rejections, operations, transactions
 from shared.domain.cursor import decode_cursor, encode_cursor
 from shared.domain.ledger import etag
 from shared.domain.money import format_amount
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict]
-    next_cursor: str | None
 
 
 class ReadStore(Protocol):
@@ -38,12 +34,13 @@ class ReadStore(Protocol):
         kind: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        account_id: str | None = None,
     ) -> Page: ...
 
     def get_operation(self, *, user_id: str, operation_id: str) -> dict | None: ...
 
 
-class Reads:
+class Reads(AccountReads):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -64,6 +61,7 @@ class Reads:
         kind: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        account_id: str | None = None,
     ) -> Page:
         """Newest first by booking date, then by when it was recorded; keyset-paginated."""
         t = transactions.c
@@ -76,6 +74,8 @@ class Reads:
             query = query.where(t.category == category)
         if kind:
             query = query.where(t.type == kind)
+        if account_id:
+            query = query.where(t.account_id == account_id)
         if cursor:
             d, rec, tid = decode_cursor(cursor)  # a 400 Problem when it is not ours
             query = query.where(
@@ -129,6 +129,9 @@ def public(row: Any) -> dict:
         "description": row["description"],
         "date": row["booking_date"].isoformat(),
         "tags": orjson.loads(row["tags"]),
+        "account_id": row["account_id"],
+        "payee": row["payee"],
+        "splits": orjson.loads(row["splits"]) if row["splits"] else [],
         "version": row["version"],
         "etag": etag(row["version"]),
     }

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import pytest
 
+from shared.adapters.analytics.changes import STORE_COLUMNS
 from shared.adapters.analytics.schema import DDL
 
 DIGITS = {"EUR": 2, "JPY": 0, "KWD": 3}
@@ -99,7 +100,7 @@ def build_store(path: str, rows: list[Row], budgets: list[BudgetRow]) -> None:
         for statement in DDL:
             conn.execute(statement)
         conn.executemany(
-            "INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO transactions ({STORE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             [
                 (
                     r.user_id,
@@ -119,11 +120,14 @@ def build_store(path: str, rows: list[Row], budgets: list[BudgetRow]) -> None:
                 for r in rows
             ],  # fmt: skip
         )
-        conn.executemany(
-            "INSERT INTO monthly_totals VALUES (?, ?, ?, ?, ?, ?, ?)", [(*k, *v) for k, v in totals.items()]
+        conn.executemany(  # no splits here: each transaction is one part
+            "INSERT INTO monthly_totals (user_id, month, category, currency, income_e4, expense_e4, count, "
+            "transactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*k, *v, v[2]) for k, v in totals.items()],
         )
         conn.executemany(
-            "INSERT INTO budgets VALUES (?, ?, ?, ?, ?, 1, 1)",
+            "INSERT INTO budgets (user_id, category, month, amount_e4, currency, version, change_seq) "
+            "VALUES (?, ?, ?, ?, ?, 1, 1)",
             [(b.user_id, b.category, b.month, int(b.amount * 10_000), b.currency) for b in budgets],
         )
         conn.execute(

@@ -108,17 +108,31 @@ def store_rows(path, user: str) -> dict:
 
 
 def assert_consistent(path) -> None:
-    """The store agrees with itself: totals are the sum of its rows, the live count is its row count."""
+    """The store agrees with itself: totals are the sum of its rows' parts (each split under its own category, each
+    transaction counted once), the accounts' months the sum of their entries, the live count its row count."""
     with open_reader(path) as conn, read_snapshot(conn):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         recomputed = conn.execute(
             "SELECT user_id, month, category, currency, "
             "SUM(CASE WHEN type = 'income' THEN amount_e4 ELSE 0 END), "
-            "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END), COUNT(*) "
-            "FROM transactions GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+            "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END), COUNT(*), SUM(idx = 0) "
+            "FROM transaction_parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
         ).fetchall()
-        totals = conn.execute("SELECT * FROM monthly_totals ORDER BY 1, 2, 3, 4").fetchall()
+        totals = conn.execute(
+            "SELECT user_id, month, category, currency, income_e4, expense_e4, count, transactions "
+            "FROM monthly_totals ORDER BY 1, 2, 3, 4"
+        ).fetchall()
         assert [tuple(r) for r in totals] == [tuple(r) for r in recomputed]
+        entries = conn.execute(
+            "SELECT user_id, account_id, month, SUM(amount), COUNT(*) FROM ("
+            "SELECT user_id, account_id, month, CASE type WHEN 'income' THEN amount_e4 ELSE -amount_e4 END AS amount "
+            "FROM transactions WHERE account_id IS NOT NULL "
+            "UNION ALL SELECT user_id, from_account, month, -amount_e4 FROM transfers "
+            "UNION ALL SELECT user_id, to_account, month, to_amount_e4 FROM transfers) "
+            "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ).fetchall()
+        months = conn.execute("SELECT * FROM account_months ORDER BY 1, 2, 3").fetchall()
+        assert [tuple(r) for r in months] == [tuple(r) for r in entries]
         live = conn.execute("SELECT COUNT(*) FROM transactions").fetchone()[0]
         assert freshness(conn)["transactions"] == live
 

@@ -20,13 +20,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from shared.adapters.analytics.changes import (
-    BUDGET_SOURCE_COLUMNS,
-    SOURCE_COLUMNS,
-    STORE_COLUMNS,
-    budget_tuple,
-    store_tuple,
+from shared.adapters.analytics.account_changes import (
+    ACCOUNT_SOURCE_COLUMNS,
+    RATE_SOURCE_COLUMNS,
+    SETTINGS_SOURCE_COLUMNS,
+    TRANSFER_SOURCE_COLUMNS,
+    account_tuple,
+    rate_tuple,
+    settings_tuple,
+    transfer_from_source,
 )
+from shared.adapters.analytics.apply import (
+    INSERT_SPLIT,
+    UPSERT_ACCOUNT,
+    UPSERT_BUDGET,
+    UPSERT_RATE,
+    UPSERT_SETTINGS,
+    UPSERT_TRANSFER,
+    UPSERT_TXN,
+)
+from shared.adapters.analytics.changes import BUDGET_SOURCE_COLUMNS, SOURCE_COLUMNS, budget_tuple, store_row
 from shared.adapters.analytics.publish import fsync_dir
 from shared.adapters.analytics.schema import DDL
 from shared.adapters.analytics.sync import write_state
@@ -39,12 +52,28 @@ log = logging.getLogger("budget.processor")
 BATCH = 10_000
 Progress = Callable[[int, int], None]  # (rows read so far, rows in MySQL when the rebuild started)
 
+# The same sums the sync keeps by deltas, computed whole: totals over the parts, months over every entry.
 _TOTALS_FROM_ROWS = (
-    "INSERT INTO monthly_totals (user_id, month, category, currency, income_e4, expense_e4, count) "
+    "INSERT INTO monthly_totals (user_id, month, category, currency, income_e4, expense_e4, count, transactions) "
     "SELECT user_id, month, category, currency, "
     "SUM(CASE WHEN type = 'income' THEN amount_e4 ELSE 0 END), "
-    "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END), COUNT(*) "
-    "FROM transactions GROUP BY user_id, month, category, currency"
+    "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END), COUNT(*), SUM(CASE WHEN idx = 0 THEN 1 ELSE 0 END) "
+    "FROM transaction_parts GROUP BY user_id, month, category, currency"
+)
+_MONTHS_FROM_ROWS = (
+    "INSERT INTO account_months (user_id, account_id, month, change_e4, entries) "
+    "SELECT user_id, account_id, month, SUM(amount_e4), COUNT(*) FROM ("
+    "SELECT user_id, account_id, month, CASE WHEN type = 'income' THEN amount_e4 ELSE -amount_e4 END AS amount_e4 "
+    "FROM transactions WHERE account_id IS NOT NULL "
+    "UNION ALL SELECT user_id, from_account, month, -amount_e4 FROM transfers "
+    "UNION ALL SELECT user_id, to_account, month, to_amount_e4 FROM transfers"
+    ") GROUP BY user_id, account_id, month"
+)
+# Copies loaded whole: (table, columns read, store statement, row conversion).
+_COPIES = (
+    ("accounts", ACCOUNT_SOURCE_COLUMNS, UPSERT_ACCOUNT, account_tuple),
+    ("user_settings", SETTINGS_SOURCE_COLUMNS, UPSERT_SETTINGS, settings_tuple),
+    ("exchange_rates", RATE_SOURCE_COLUMNS, UPSERT_RATE, rate_tuple),
 )
 
 
@@ -101,52 +130,71 @@ def _build(
         for statement in DDL:
             if statement not in tables:
                 conn.execute(statement)  # indexes after the load: one sort instead of a million inserts
-        conn.execute(_TOTALS_FROM_ROWS)
         budgets = _load_budgets(conn, engine)
+        others = _load_transfers(conn, engine)
+        for table, columns, statement, convert in _COPIES:
+            others += _copy(conn, engine, f"SELECT {columns} FROM {table}", statement, convert)
+        conn.execute(_TOTALS_FROM_ROWS)
+        conn.execute(_MONTHS_FROM_ROWS)
         write_state(conn, watermark=hi, transactions=live, source_id=source, rebuild_reason=reason)
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
-    return rows_read + budgets, live, budgets
+    return rows_read + budgets + others, live, budgets
 
 
 def _load_transactions(
     conn: sqlite3.Connection, engine: Engine, progress: Progress | None, total: int
 ) -> tuple[int, int]:
-    marks = ", ".join(["?"] * len(STORE_COLUMNS.split(",")))
-    insert = f"INSERT INTO transactions ({STORE_COLUMNS}) VALUES ({marks})"
+    rows_read = live = 0
+    # Primary-key order on both sides: InnoDB reads its clustered index, SQLite appends to its B-tree.
+    for batch in _stream(engine, f"SELECT {SOURCE_COLUMNS} FROM transactions ORDER BY user_id, id"):
+        rows = [store_row(r) for r in batch if not r[12]]
+        conn.executemany(UPSERT_TXN, [r.as_tuple() for r in rows])
+        conn.executemany(INSERT_SPLIT, [s for r in rows for s in r.split_rows()])
+        rows_read += len(batch)
+        live += len(rows)
+        if progress:
+            progress(rows_read, total)
+    return rows_read, live
+
+
+def _load_budgets(conn: sqlite3.Connection, engine: Engine) -> int:
+    return _copy(conn, engine, f"SELECT {BUDGET_SOURCE_COLUMNS} FROM budgets", UPSERT_BUDGET, budget_tuple)
+
+
+def _load_transfers(conn: sqlite3.Connection, engine: Engine) -> int:
+    read = 0
+    for batch in _stream(engine, f"SELECT {TRANSFER_SOURCE_COLUMNS} FROM transfers"):
+        moves = [transfer_from_source(r) for r in batch]
+        conn.executemany(UPSERT_TRANSFER, [row.as_tuple() for row, deleted in moves if not deleted])
+        read += len(batch)
+    return read
+
+
+def _copy(conn: sqlite3.Connection, engine: Engine, select: str, statement: str, convert) -> int:
+    read = 0
+    for batch in _stream(engine, select):
+        conn.executemany(statement, [convert(r) for r in batch])
+        read += len(batch)
+    return read
+
+
+def _stream(engine: Engine, select: str):
+    """The rows of a query in batches, streamed from MySQL rather than held in memory at once."""
     raw = engine.raw_connection()
     try:
         cursor = _streaming_cursor(raw, engine)
-        # Primary-key order on both sides: InnoDB reads its clustered index, SQLite appends to its B-tree.
-        cursor.execute(f"SELECT {SOURCE_COLUMNS} FROM transactions ORDER BY user_id, id")
-        rows_read = live = 0
+        cursor.execute(select)
         while batch := cursor.fetchmany(BATCH):
-            rows = [store_tuple(r) for r in batch if not r[12]]
-            conn.executemany(insert, rows)
-            rows_read += len(batch)
-            live += len(rows)
-            if progress:
-                progress(rows_read, total)
+            yield batch
         cursor.close()
     except BaseException:
         raw.invalidate()  # a half-read stream leaves the connection unusable for the pool
         raise
     finally:
         raw.close()
-    return rows_read, live
-
-
-def _load_budgets(conn: sqlite3.Connection, engine: Engine) -> int:
-    with engine.connect() as mysql:
-        rows = [budget_tuple(r) for r in mysql.execute(sa.text(f"SELECT {BUDGET_SOURCE_COLUMNS} FROM budgets"))]
-    conn.executemany(
-        "INSERT INTO budgets (user_id, category, month, amount_e4, currency, version, change_seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    return len(rows)
 
 
 def _streaming_cursor(raw, engine: Engine):

@@ -69,7 +69,7 @@ def current_month(ctx: QueryContext) -> str:
 
 def monthly_summary(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
     rows = ctx.conn.execute(
-        "SELECT currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(count) AS n "
+        "SELECT currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(transactions) AS n "
         "FROM monthly_totals WHERE user_id = ? AND month = ? GROUP BY currency HAVING SUM(count) > 0 "
         "ORDER BY currency",
         (ctx.user_id, p.month),
@@ -78,7 +78,8 @@ def monthly_summary(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
 
 
 def _category_sums(ctx: QueryContext, user_id: str, start: dt.date, end: dt.date) -> dict[tuple[str, str], list[int]]:
-    """(category, currency) -> [income_e4, expense_e4, count] over [start, end], exact."""
+    """(category, currency) -> [income_e4, expense_e4, parts] over [start, end], exact: each split under its own
+    category; the whole months from the monthly totals, the days at either edge from the parts themselves."""
     sums: dict[tuple[str, str], list[int]] = {}
 
     def add(rows) -> None:
@@ -103,7 +104,7 @@ def _category_sums(ctx: QueryContext, user_id: str, start: dt.date, end: dt.date
                 "SELECT category, currency, "
                 "SUM(CASE WHEN type = 'income' THEN amount_e4 ELSE 0 END) AS income, "
                 "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END) AS expense, COUNT(*) AS n "
-                "FROM transactions WHERE user_id = ? AND booking_date BETWEEN ? AND ? GROUP BY category, currency",
+                "FROM transaction_parts WHERE user_id = ? AND booking_date BETWEEN ? AND ? GROUP BY category, currency",
                 (user_id, lo.isoformat(), hi.isoformat()),
             )
         )
@@ -171,7 +172,7 @@ def budget_status(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
 def trend(ctx: QueryContext, p: MonthsParams) -> dict[str, Any]:
     window = month_window(p.until or current_month(ctx), p.months)
     rows = ctx.conn.execute(
-        "SELECT month, currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(count) AS n "
+        "SELECT month, currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(transactions) AS n "
         "FROM monthly_totals WHERE user_id = ? AND month BETWEEN ? AND ? "
         "GROUP BY month, currency HAVING SUM(count) > 0 ORDER BY month, currency",
         (ctx.user_id, window[0], window[-1]),

@@ -1,7 +1,11 @@
 """The analytics store's schema: the contract between the processor (writer) and the analyzer (reader).
 
 Money is exact: INTEGER amounts scaled by 10^4 (`*_e4`), enough for every ISO 4217 minor unit, so SQL sums
-stay exact integers; readers turn them back into Decimal with `from_e4`.
+stay exact integers; readers turn them back into Decimal with `from_e4`. Exchange rates are exact text.
+
+Splits: `transaction_splits` holds the parts of split transactions only; the `transaction_parts` view gives every
+part (a plain transaction is one part, idx 0), which is what category totals, budgets and conversions count.
+Transfers are in `transfers` and `account_months` only: never in `monthly_totals`, so never income or expense.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ DDL = (
         recorded_at INTEGER NOT NULL,        -- µs, version of the create event
         version INTEGER NOT NULL,
         change_seq INTEGER NOT NULL,
+        account_id TEXT,                     -- NULL: in no account
         PRIMARY KEY (user_id, id)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS ix_tx_user_date ON transactions (user_id, booking_date, recorded_at, id)",
@@ -36,7 +41,8 @@ DDL = (
         currency TEXT NOT NULL,
         income_e4 INTEGER NOT NULL DEFAULT 0,
         expense_e4 INTEGER NOT NULL DEFAULT 0,
-        count INTEGER NOT NULL DEFAULT 0,
+        count INTEGER NOT NULL DEFAULT 0,    -- parts (a row is gone when it reaches 0)
+        transactions INTEGER NOT NULL DEFAULT 0,  -- transactions, each counted once (at its first part)
         PRIMARY KEY (user_id, month, category, currency)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS ix_totals_month ON monthly_totals (month)",
@@ -59,6 +65,74 @@ DDL = (
         rebuilt_at TEXT,                     -- when it was last rebuilt whole, and why
         rebuild_reason TEXT
     )""",
+    """CREATE TABLE IF NOT EXISTS transaction_splits (
+        user_id TEXT NOT NULL,
+        transaction_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,                -- order of the splits, from 0
+        category TEXT NOT NULL,
+        amount_e4 INTEGER NOT NULL,          -- in the transaction's currency, positive
+        PRIMARY KEY (user_id, transaction_id, idx)
+    ) WITHOUT ROWID""",
+    # Every part of every transaction: a plain transaction is one part, each split of a split one is another.
+    """CREATE VIEW IF NOT EXISTS transaction_parts AS
+    SELECT t.user_id, t.id AS transaction_id, COALESCE(s.idx, 0) AS idx, t.type, t.currency, t.booking_date,
+        t.month, COALESCE(s.category, t.category) AS category, COALESCE(s.amount_e4, t.amount_e4) AS amount_e4
+    FROM transactions AS t
+    LEFT JOIN transaction_splits AS s ON s.user_id = t.user_id AND s.transaction_id = t.id""",
+    """CREATE TABLE IF NOT EXISTS accounts (
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        opening_balance_e4 INTEGER NOT NULL, -- signed: what is owed is negative
+        opening_date TEXT NOT NULL,
+        closed INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        change_seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS transfers (
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        from_account TEXT NOT NULL,
+        to_account TEXT NOT NULL,
+        amount_e4 INTEGER NOT NULL,          -- leaves from_account, in from_currency
+        to_amount_e4 INTEGER NOT NULL,       -- arrives in to_account, in to_currency
+        from_currency TEXT NOT NULL,
+        to_currency TEXT NOT NULL,
+        booking_date TEXT NOT NULL,
+        month TEXT NOT NULL,
+        description TEXT,
+        recorded_at INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        change_seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, id)
+    ) WITHOUT ROWID""",
+    # Each account's net movement per month (transactions signed, both legs of transfers), kept with the rows.
+    """CREATE TABLE IF NOT EXISTS account_months (
+        user_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        change_e4 INTEGER NOT NULL,
+        entries INTEGER NOT NULL,            -- a row is gone when it reaches 0
+        PRIMARY KEY (user_id, account_id, month)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS user_settings (
+        user_id TEXT PRIMARY KEY,
+        home_currency TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        change_seq INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS exchange_rates (
+        currency TEXT NOT NULL,
+        day TEXT NOT NULL,                   -- YYYY-MM-DD
+        per_euro TEXT NOT NULL,              -- exact, as published: units of the currency one euro buys
+        source TEXT NOT NULL,
+        change_seq INTEGER NOT NULL,
+        PRIMARY KEY (currency, day)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS ix_rates_change_seq ON exchange_rates (change_seq)",
     # Budget against actual: each budget beside the month's expenses in its category and currency.
     """CREATE VIEW IF NOT EXISTS budget_vs_actual AS
     SELECT b.user_id, b.month, b.category, b.currency,
@@ -84,4 +158,8 @@ ADDED_COLUMNS = (
     ("sync_state", "source_id", "TEXT"),
     ("sync_state", "rebuilt_at", "TEXT"),
     ("sync_state", "rebuild_reason", "TEXT"),
+    ("transactions", "account_id", "TEXT"),  # no account before accounts existed: NULL is right
+    ("monthly_totals", "transactions", "INTEGER NOT NULL DEFAULT 0"),
 )
+# Run in the transaction that adds the column: exact for the rows a store held before, which had no splits.
+BACKFILL = {("monthly_totals", "transactions"): "UPDATE monthly_totals SET transactions = count"}

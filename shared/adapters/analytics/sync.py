@@ -24,12 +24,31 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from shared.adapters.analytics.account_changes import (
+    ACCOUNT_SOURCE_COLUMNS,
+    RATE_SOURCE_COLUMNS,
+    SETTINGS_SOURCE_COLUMNS,
+    TRANSFER_SOURCE_COLUMNS,
+    account_tuple,
+    plan_transfers,
+    rate_tuple,
+    settings_tuple,
+    transfer_from_source,
+)
+from shared.adapters.analytics.apply import (
+    UPSERT_ACCOUNT,
+    UPSERT_BUDGET,
+    UPSERT_RATE,
+    UPSERT_SETTINGS,
+    apply_plan,
+    apply_transfers,
+    existing_transactions,
+    existing_transfers,
+    upsert,
+)
 from shared.adapters.analytics.changes import (
     BUDGET_SOURCE_COLUMNS,
     SOURCE_COLUMNS,
-    STORE_COLUMNS,
-    Plan,
-    StoreRow,
     budget_tuple,
     change_from_source,
     plan_page,
@@ -40,12 +59,17 @@ from shared.adapters.mysql.source import committed_high, source_identity
 log = logging.getLogger("budget.processor")
 
 PAGE_SIZE = 5_000
-_LOOKUP_CHUNK = 500  # keys per lookup statement (two variables each)
+# Copies of MySQL tables, upserted when newer: (table, columns read, store statement, row conversion).
+_COPIES = (
+    ("budgets", BUDGET_SOURCE_COLUMNS, UPSERT_BUDGET, budget_tuple),
+    ("accounts", ACCOUNT_SOURCE_COLUMNS, UPSERT_ACCOUNT, account_tuple),
+    ("user_settings", SETTINGS_SOURCE_COLUMNS, UPSERT_SETTINGS, settings_tuple),
+)
 
 
 @dataclass(frozen=True)
 class SyncResult:
-    rows_read: int  # MySQL rows read (transactions and budgets)
+    rows_read: int  # MySQL rows read (every synced table)
     rows_applied: int  # of those, rows that changed the store
     previous_watermark: int
     watermark: int
@@ -154,20 +178,30 @@ def _sync_in_transaction(
     if hi < previous:
         raise SourceChanged(f"the source's newest change {hi} is below the store's watermark {previous}: a restore")
     read = applied = pages = 0
+
+    def page_done(rows: int, changed: int) -> None:
+        nonlocal read, applied, pages
+        read, applied, pages = read + rows, applied + changed, pages + 1
+        if after_page:
+            after_page(pages)
+
     with engine.connect() as mysql:
         for rows in _pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size):
-            plan = plan_page([change_from_source(r) for r in rows], _existing(conn, rows))
-            _apply_plan(conn, plan)
+            changes = [change_from_source(r) for r in rows]
+            plan = plan_page(changes, existing_transactions(conn, [c.row.key for c in changes]))
+            apply_plan(conn, plan)
             live += plan.live_delta
-            read, applied, pages = read + len(rows), applied + plan.applied, pages + 1
-            if after_page:
-                after_page(pages)
-        for rows in _pages(mysql, "budgets", BUDGET_SOURCE_COLUMNS, previous, hi, page_size):
-            before = conn.total_changes
-            conn.executemany(_UPSERT_BUDGET, [budget_tuple(r) for r in rows])
-            read, applied, pages = read + len(rows), applied + conn.total_changes - before, pages + 1
-            if after_page:
-                after_page(pages)
+            page_done(len(rows), plan.applied)
+        for rows in _pages(mysql, "transfers", TRANSFER_SOURCE_COLUMNS, previous, hi, page_size):
+            moves = [transfer_from_source(r) for r in rows]
+            transfers = plan_transfers(moves, existing_transfers(conn, [row.key for row, _ in moves]))
+            apply_transfers(conn, transfers)
+            page_done(len(rows), transfers.applied)
+        for table, columns, statement, convert in _COPIES:
+            for rows in _pages(mysql, table, columns, previous, hi, page_size):
+                page_done(len(rows), upsert(conn, statement, [convert(r) for r in rows]))
+        for rows in _rate_pages(mysql, previous, hi, page_size):
+            page_done(len(rows), upsert(conn, UPSERT_RATE, [rate_tuple(r) for r in rows]))
     write_state(conn, watermark=hi, transactions=live, source_id=source)
     return SyncResult(read, applied, previous, hi, time.monotonic() - started)
 
@@ -186,49 +220,20 @@ def _pages(mysql: sa.Connection, table: str, columns: str, after: int, hi: int, 
         after = rows[-1][seq_at]
 
 
-def _existing(conn: sqlite3.Connection, rows) -> dict[tuple[str, str], StoreRow]:
-    """The store's current rows for a page's keys, looked up by primary key."""
-    found: dict[tuple[str, str], StoreRow] = {}
-    keys = [(r[0], r[1]) for r in rows]
-    for i in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[i : i + _LOOKUP_CHUNK]
-        values = ", ".join(["(?, ?)"] * len(chunk))
-        columns = ", ".join(f"t.{c.strip()}" for c in STORE_COLUMNS.split(","))
-        sql = (
-            f"SELECT {columns} FROM (VALUES {values}) AS k "
-            "JOIN transactions AS t ON t.user_id = k.column1 AND t.id = k.column2"
-        )
-        for row in conn.execute(sql, [v for key in chunk for v in key]):
-            store_row = StoreRow(*row)
-            found[store_row.key] = store_row
-    return found
-
-
-_MARKS = ", ".join(["?"] * len(STORE_COLUMNS.split(",")))
-_UPSERT_TXN = f"INSERT OR REPLACE INTO transactions ({STORE_COLUMNS}) VALUES ({_MARKS})"
-_ADD_TOTALS = (
-    "INSERT INTO monthly_totals (user_id, month, category, currency, income_e4, expense_e4, count) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, month, category, currency) DO UPDATE SET "
-    "income_e4 = income_e4 + excluded.income_e4, expense_e4 = expense_e4 + excluded.expense_e4, "
-    "count = count + excluded.count"
-)
-_DROP_EMPTY_TOTALS = (
-    "DELETE FROM monthly_totals WHERE user_id = ? AND month = ? AND category = ? AND currency = ? AND count = 0"
-)
-_UPSERT_BUDGET = (
-    "INSERT INTO budgets (user_id, category, month, amount_e4, currency, version, change_seq) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, category, month) DO UPDATE SET "
-    "amount_e4 = excluded.amount_e4, currency = excluded.currency, version = excluded.version, "
-    "change_seq = excluded.change_seq WHERE excluded.change_seq > budgets.change_seq"
+_RATES_AFTER = (
+    f"SELECT {RATE_SOURCE_COLUMNS} FROM exchange_rates WHERE change_seq <= :hi AND (change_seq > :seq "
+    "OR (change_seq = :seq AND (currency > :currency OR (currency = :currency AND day > :day)))) "
+    "ORDER BY change_seq, currency, day LIMIT :size"
 )
 
 
-def _apply_plan(conn: sqlite3.Connection, plan: Plan) -> None:
-    if plan.deletes:
-        conn.executemany("DELETE FROM transactions WHERE user_id = ? AND id = ?", plan.deletes)
-    if plan.upserts:
-        conn.executemany(_UPSERT_TXN, [r.as_tuple() for r in plan.upserts])
-    totals = plan.changed_totals()
-    if totals:
-        conn.executemany(_ADD_TOTALS, [(*key, *delta) for key, delta in totals])
-        conn.executemany(_DROP_EMPTY_TOTALS, [key for key, _ in totals])
+def _rate_pages(mysql: sa.Connection, after: int, hi: int, size: int):
+    """Rates share one change_seq per load: pages are keyed on (change_seq, currency, day), its index's order."""
+    key = {"seq": after, "currency": "", "day": "0001-01-01"}
+    while True:
+        rows = mysql.execute(sa.text(_RATES_AFTER), {**key, "hi": hi, "size": size}).all()
+        if not rows:
+            return
+        yield rows
+        currency, day, _, _, seq = rows[-1]
+        key = {"seq": seq, "currency": currency, "day": day}

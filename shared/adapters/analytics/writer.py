@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.adapters.analytics.schema import ADDED_COLUMNS, DDL
+from shared.adapters.analytics.schema import ADDED_COLUMNS, BACKFILL, DDL
 
 log = logging.getLogger("budget.analytics")
 
@@ -56,11 +56,14 @@ def connect_writer(path: str | Path) -> sqlite3.Connection:
 def ensure_schema(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
+        for table, column, declaration in ADDED_COLUMNS:  # first: a view of the DDL may name the column
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if present and column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                if (table, column) in BACKFILL:
+                    conn.execute(BACKFILL[(table, column)])
         for statement in DDL:
             conn.execute(statement)
-        for table, column, declaration in ADDED_COLUMNS:
-            if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     except BaseException:
         conn.execute("ROLLBACK")
         raise

@@ -8,14 +8,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-# change_seq is unique in both tables, so MAX and the range count are index lookups.
-_HIGH = sa.text(
-    "SELECT COALESCE((SELECT MAX(change_seq) FROM transactions), 0), COALESCE((SELECT MAX(change_seq) FROM budgets), 0)"
-)
-_PENDING = sa.text(
-    "SELECT (SELECT COUNT(*) FROM transactions WHERE change_seq > :w), "
-    "(SELECT COUNT(*) FROM budgets WHERE change_seq > :w)"
-)
+# Every table the analytics store copies. change_seq is indexed in each, so MAX and the range counts are index
+# lookups; it is unique in all but exchange_rates, where one load's changed rows share one value.
+SYNCED_TABLES = ("transactions", "budgets", "accounts", "transfers", "user_settings", "exchange_rates")
+_HIGH = sa.text("SELECT " + ", ".join(f"COALESCE((SELECT MAX(change_seq) FROM {t}), 0)" for t in SYNCED_TABLES))
+_PENDING = sa.text("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t} WHERE change_seq > :w)" for t in SYNCED_TABLES))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from shared.adapters.analytics.changes import Change, StoreRow, budget_tuple, change_from_source, plan_page, store_tuple
+from shared.adapters.analytics.changes import Change, StoreRow, budget_tuple, change_from_source, plan_page, store_row
 
 
 def source(
@@ -19,9 +19,27 @@ def source(
     seq=10,
     deleted=0,
     user="u",
+    account=None,
+    splits=None,
 ) -> tuple:
     """A row as MySQL returns it, in SOURCE_COLUMNS order."""
-    return (user, id, type, amount, currency, category, None, booking_date, '["a"]', 1, 2, seq, deleted)
+    return (
+        user,
+        id,
+        type,
+        amount,
+        currency,
+        category,
+        None,
+        booking_date,
+        '["a"]',
+        1,
+        2,
+        seq,
+        deleted,
+        account,
+        splits,
+    )
 
 
 def row(**kw) -> StoreRow:
@@ -36,10 +54,10 @@ def test_a_mysql_row_becomes_a_store_row_with_exact_e4_money_and_its_month():
 
 
 def test_text_amounts_and_dates_from_the_sqlite_stand_in_convert_the_same_way():
-    from_text = store_tuple(source(amount="999999999999.9999", booking_date="2026-12-01")[:12])
-    from_mysql = store_tuple(source(amount=Decimal("999999999999.9999"), booking_date=dt.date(2026, 12, 1))[:12])
+    from_text = store_row(source(amount="999999999999.9999", booking_date="2026-12-01"))
+    from_mysql = store_row(source(amount=Decimal("999999999999.9999"), booking_date=dt.date(2026, 12, 1)))
     assert from_text == from_mysql
-    assert from_text[3] == 9_999_999_999_999_999
+    assert from_text.amount_e4 == 9_999_999_999_999_999
 
 
 def test_a_budget_row_converts_its_amount_exactly():
@@ -57,7 +75,7 @@ def test_a_budget_row_converts_its_amount_exactly():
 def test_a_new_row_adds_its_contribution():
     plan = plan_page([Change(row(), False)], {})
     assert [r.id for r in plan.upserts] == ["t1"]
-    assert plan.changed_totals() == [(("u", "2026-03", "fun", "EUR"), [0, 125_000, 1])]
+    assert plan.changed_totals() == [(("u", "2026-03", "fun", "EUR"), [0, 125_000, 1, 1])]
     assert (plan.live_delta, plan.applied, plan.skipped) == (1, 1, 0)
 
 
@@ -66,8 +84,8 @@ def test_an_update_subtracts_the_old_version_and_adds_the_new():
     new = row(seq=20, amount=Decimal("3"), type="income", category="salary")
     plan = plan_page([Change(new, False)], {old.key: old})
     assert dict(plan.changed_totals()) == {
-        ("u", "2026-03", "fun", "EUR"): [0, -125_000, -1],
-        ("u", "2026-03", "salary", "EUR"): [30_000, 0, 1],
+        ("u", "2026-03", "fun", "EUR"): [0, -125_000, -1, -1],
+        ("u", "2026-03", "salary", "EUR"): [30_000, 0, 1, 1],
     }
     assert plan.live_delta == 0
 
@@ -82,7 +100,7 @@ def test_a_deletion_subtracts_what_the_store_held():
     old = row(seq=10, amount=Decimal("12.5"))
     plan = plan_page([Change(row(seq=30, amount=Decimal("99")), True)], {old.key: old})
     assert plan.deletes == [("u", "t1")]
-    assert plan.changed_totals() == [(("u", "2026-03", "fun", "EUR"), [0, -125_000, -1])]
+    assert plan.changed_totals() == [(("u", "2026-03", "fun", "EUR"), [0, -125_000, -1, -1])]
     assert plan.live_delta == -1
 
 

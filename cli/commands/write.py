@@ -1,4 +1,5 @@
-"""`budget add | correct | delete | set-budget | operation`: writes through the HTTP API, and their outcomes.
+"""`budget add | correct | delete | set-budget | operation`: writes through the HTTP API, and their outcomes
+(`budget accounts` and `budget transfer` are in accounts.py).
 
 Every write is accepted (202) as an operation; `--wait` follows it until storage has applied or rejected it and
 prints that outcome. Answers go to stdout; problems (a refused request, a rejected operation's reason, no answer)
@@ -184,8 +185,11 @@ def _conditions(if_match: int | None, idempotency_key: str | None) -> dict[str, 
 
 
 def register(app: typer.Typer) -> None:
+    from cli.commands import accounts  # it builds on this module's calls
+
     app.command()(add)
     app.command()(correct)
     app.command()(delete)
     app.command("set-budget")(set_budget)
     app.command()(operation)
+    accounts.register(app)

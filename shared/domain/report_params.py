@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.domain.calendar import FIRST_DATE, LAST_DATE, MONTH_PATTERN, YEARS_PATTERN, check_month
-from shared.domain.money import MAX_AMOUNT
+from shared.domain.money import MAX_AMOUNT, normalize_currency
 
 
 class Params(BaseModel):
@@ -24,6 +24,21 @@ class Params(BaseModel):
 
 class NoParams(Params):
     pass
+
+
+class Converting(Params):
+    """A user's report may add totals converted to one currency: `convert_to`, else the user's home currency."""
+
+    convert_to: str | None = Field(
+        None,
+        description="ISO 4217 code: add totals converted at the ECB's rates (default: your home currency, if set)",
+        json_schema_extra={"pattern": "^[A-Z]{3}$"},
+    )
+
+    @field_validator("convert_to", mode="before")
+    @classmethod
+    def _currency(cls, value: object) -> str | None:
+        return None if value is None else normalize_currency(value)
 
 
 class MonthParams(Params):
@@ -57,12 +72,24 @@ class MonthsParams(Params):
         return None if value is None else check_month(value)
 
 
-class TopParams(PeriodParams):
+class MonthReport(MonthParams, Converting):
+    pass
+
+
+class PeriodReport(PeriodParams, Converting):
+    pass
+
+
+class MonthsReport(MonthsParams, Converting):
+    pass
+
+
+class TopParams(PeriodReport):
     limit: int = Field(10, ge=1, le=100)
     type: Literal["income", "expense"] = "expense"
 
 
-class SearchParams(Params):
+class SearchParams(Converting):
     start: dt.date | None = Field(None, alias="from", ge=FIRST_DATE, le=LAST_DATE)
     end: dt.date | None = Field(None, alias="to", ge=FIRST_DATE, le=LAST_DATE)
     category: str | None = Field(None, min_length=1, max_length=64)

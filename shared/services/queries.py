@@ -12,16 +12,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.adapters.analytics import admin_reports, reports
+from shared.adapters.analytics import admin_reports, listings, networth, reports
 from shared.adapters.analytics.reports import QueryContext
 from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
 from shared.adapters.mysql.source import SourceHead
 from shared.domain.report_params import (
     MonthParams,
+    MonthReport,
     MonthsParams,
+    MonthsReport,
     NoParams,
     Params,
-    PeriodParams,
+    PeriodReport,
     SearchParams,
     TopParams,
 )
@@ -43,18 +45,24 @@ REGISTRY: dict[str, Query] = {
     q.name: q
     for q in (
         Query(
-            "monthly-summary", "Income, expense and net per currency for a month", MonthParams, reports.monthly_summary
+            "monthly-summary", "Income, expense and net per currency for a month", MonthReport, reports.monthly_summary
         ),
         Query(
             "category-breakdown",
             "Income and expense per category over a period",
-            PeriodParams,
+            PeriodReport,
             reports.category_breakdown,
         ),
-        Query("budget-status", "Each budget of a month against what was spent", MonthParams, reports.budget_status),
-        Query("trend", "Monthly totals over the last N months", MonthsParams, reports.trend),
-        Query("top", "Largest transactions and top categories over a period", TopParams, reports.top),
-        Query("search", "Your transactions in the store, filtered, newest first", SearchParams, reports.search),
+        Query("budget-status", "Each budget of a month against what was spent", MonthReport, reports.budget_status),
+        Query("trend", "Monthly totals over the last N months", MonthsReport, reports.trend),
+        Query("top", "Largest transactions and top categories over a period", TopParams, listings.top),
+        Query("search", "Your transactions in the store, filtered, newest first", SearchParams, listings.search),
+        Query(
+            "net-worth",
+            "Month-end balances of your accounts per currency, assets and liabilities apart",
+            MonthsReport,
+            networth.net_worth,
+        ),
         Query(
             "all-users-summary",
             "Totals across all users for a month",

@@ -154,6 +154,19 @@ class Ledger:
             {"user_id": self.user, "home_currency": currency},
         )
 
+    def budget(self, category: str, month: str, amount: str, currency: str) -> None:
+        self._write(
+            "INSERT INTO budgets (user_id, category, month, amount, currency, version, change_seq) "
+            "VALUES (:user_id, :category, :month, :amount, :currency, 1, :change_seq)",
+            {
+                "user_id": self.user,
+                "category": category,
+                "month": month,
+                "amount": Decimal(amount),
+                "currency": currency,
+            },  # fmt: skip
+        )
+
     # -- the test's own arithmetic ----------------------------------------------------------------
 
     def month_changes(self) -> dict[str, dict[str, Decimal]]:

@@ -1,7 +1,8 @@
 """The analyzer's user reports: SQL over the analytics store, scoped to the caller, amounts exact.
 
 Each report is a function of (context, params) returning a JSON-ready dict; amounts leave as decimal strings with
-the currency's minor units. `QueryContext.user_id` only ever comes from a verified token.
+the currency's minor units. `QueryContext.user_id` only ever comes from a verified token. With a currency to
+convert to (`convert_to`, else the user's home currency) each total also carries `converted` (conversion.py).
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from shared.adapters.analytics.schema import SCALE, from_e4
-from shared.domain.calendar import month_of, month_window, split_period
-from shared.domain.cursor import decode_cursor, encode_cursor
-from shared.domain.ledger import etag
+from shared.adapters.analytics.conversion import conversion, grouped, parts, rate_day
+from shared.adapters.analytics.schema import from_e4
+from shared.domain.calendar import month_end, month_of, month_window, split_period
 from shared.domain.money import format_amount
-from shared.domain.report_params import MonthParams, MonthsParams, PeriodParams, SearchParams, TopParams
+from shared.domain.report_params import MonthReport, MonthsReport, PeriodReport
 
 if TYPE_CHECKING:
     from shared.adapters.mysql.source import SourceHead
@@ -67,17 +65,27 @@ def current_month(ctx: QueryContext) -> str:
 # -- user queries ---------------------------------------------------------------------------------------
 
 
-def monthly_summary(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
+def month_start(month: str) -> dt.date:
+    return dt.date.fromisoformat(f"{month}-01")
+
+
+def monthly_summary(ctx: QueryContext, p: MonthReport) -> dict[str, Any]:
     rows = ctx.conn.execute(
         "SELECT currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(transactions) AS n "
         "FROM monthly_totals WHERE user_id = ? AND month = ? GROUP BY currency HAVING SUM(count) > 0 "
         "ORDER BY currency",
         (ctx.user_id, p.month),
     ).fetchall()
-    return {"month": p.month, "currencies": _by_currency(rows)}
+    data = {"month": p.month, "currencies": _by_currency(rows)}
+    if conv := conversion(ctx.conn, ctx.user_id, p.convert_to):
+        by_currency = grouped(month_parts := parts(ctx.conn, ctx.user_id, month_start(p.month), month_end(p.month)))
+        for currency, entry in data["currencies"].items():
+            entry["converted"] = conv.flows(by_currency.get(currency, []))
+        data["converted"] = conv.flows(month_parts)
+    return data
 
 
-def _category_sums(ctx: QueryContext, user_id: str, start: dt.date, end: dt.date) -> dict[tuple[str, str], list[int]]:
+def category_sums(ctx: QueryContext, user_id: str, start: dt.date, end: dt.date) -> dict[tuple[str, str], list[int]]:
     """(category, currency) -> [income_e4, expense_e4, parts] over [start, end], exact: each split under its own
     category; the whole months from the monthly totals, the days at either edge from the parts themselves."""
     sums: dict[tuple[str, str], list[int]] = {}
@@ -111,13 +119,13 @@ def _category_sums(ctx: QueryContext, user_id: str, start: dt.date, end: dt.date
     return {k: v for k, v in sums.items() if v[2] > 0}
 
 
-def category_breakdown(ctx: QueryContext, p: PeriodParams) -> dict[str, Any]:
-    sums = _category_sums(ctx, ctx.user_id, p.start, p.end)
+def category_breakdown(ctx: QueryContext, p: PeriodReport) -> dict[str, Any]:
+    sums = category_sums(ctx, ctx.user_id, p.start, p.end)
     expense_by_currency: dict[str, int] = {}
     for (_, currency), (_, expense, _) in sums.items():
         expense_by_currency[currency] = expense_by_currency.get(currency, 0) + expense
     ordered = sorted(sums.items(), key=lambda kv: (kv[0][1], -kv[1][1], -kv[1][0], kv[0][0]))
-    return {
+    data = {
         "from": p.start.isoformat(),
         "to": p.end.isoformat(),
         "categories": [
@@ -130,9 +138,16 @@ def category_breakdown(ctx: QueryContext, p: PeriodParams) -> dict[str, Any]:
             for (category, currency), (income, expense, n) in ordered
         ],
     }
+    if conv := conversion(ctx.conn, ctx.user_id, p.convert_to):
+        period = parts(ctx.conn, ctx.user_id, p.start, p.end)
+        by_category = grouped(period, lambda x: (x.category, x.currency))
+        for row in data["categories"]:
+            row["converted"] = conv.flows(by_category.get((row["category"], row["currency"]), []))
+        data["converted"] = conv.flows(period)
+    return data
 
 
-def budget_status(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
+def budget_status(ctx: QueryContext, p: MonthReport) -> dict[str, Any]:
     budgets = ctx.conn.execute(
         "SELECT b.category, b.currency, b.amount_e4 AS budget, COALESCE(t.expense_e4, 0) AS spent "
         "FROM budgets AS b LEFT JOIN monthly_totals AS t ON t.user_id = b.user_id AND t.month = b.month "
@@ -146,7 +161,7 @@ def budget_status(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
         "WHERE user_id = ? AND month = ? AND expense_e4 > 0 ORDER BY category, currency",
         (ctx.user_id, p.month),
     ).fetchall()
-    return {
+    data = {
         "month": p.month,
         "budgets": [
             {
@@ -167,9 +182,20 @@ def budget_status(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
             if (s["category"], s["currency"]) not in budgeted
         ],
     }
+    if conv := conversion(ctx.conn, ctx.user_id, p.convert_to):
+        month_parts = parts(ctx.conn, ctx.user_id, month_start(p.month), month_end(p.month))
+        spent = grouped([x for x in month_parts if x.type == "expense"], lambda x: (x.category, x.currency))
+        day = rate_day(month_end(p.month), ctx.now.date())  # a budget is converted at its month's end
+        for b in data["budgets"]:
+            b["converted"] = conv.budget(
+                Decimal(b["budget"]), b["currency"], day, spent.get((b["category"], b["currency"]), [])
+            )
+        for u in data["unbudgeted"]:
+            u["converted"] = conv.amounts(spent=[x.item for x in spent.get((u["category"], u["currency"]), [])])
+    return data
 
 
-def trend(ctx: QueryContext, p: MonthsParams) -> dict[str, Any]:
+def trend(ctx: QueryContext, p: MonthsReport) -> dict[str, Any]:
     window = month_window(p.until or current_month(ctx), p.months)
     rows = ctx.conn.execute(
         "SELECT month, currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(transactions) AS n "
@@ -180,80 +206,12 @@ def trend(ctx: QueryContext, p: MonthsParams) -> dict[str, Any]:
     by_month: dict[str, dict[str, Any]] = {m: {} for m in window}
     for r in rows:
         by_month[r["month"]][r["currency"]] = totals(r["income"], r["expense"], r["n"], r["currency"])
-    return {"months": [{"month": m, "currencies": by_month[m]} for m in window]}
-
-
-def _item(r) -> dict[str, Any]:
-    return {
-        "id": r["id"],
-        "type": r["type"],
-        "amount": money(r["amount_e4"], r["currency"]),
-        "currency": r["currency"],
-        "category": r["category"],
-        "description": r["description"],
-        "date": r["booking_date"],
-        "tags": orjson.loads(r["tags"]),
-        "version": r["version"],
-        "etag": etag(r["version"]),  # as storage's listing: what If-Match sends back
-    }
-
-
-_ITEM_COLUMNS = "id, type, amount_e4, currency, category, description, booking_date, tags, version, recorded_at"
-
-
-def top(ctx: QueryContext, p: TopParams) -> dict[str, Any]:
-    """Per currency (amounts in different currencies do not compare): the largest transactions and categories."""
-    rows = ctx.conn.execute(
-        f"SELECT {_ITEM_COLUMNS} FROM (SELECT {_ITEM_COLUMNS}, ROW_NUMBER() OVER "
-        "(PARTITION BY currency ORDER BY amount_e4 DESC, booking_date DESC, id) AS rank FROM transactions "
-        "WHERE user_id = ? AND booking_date BETWEEN ? AND ? AND type = ?) WHERE rank <= ? "
-        "ORDER BY currency, amount_e4 DESC, booking_date DESC, id",
-        (ctx.user_id, p.start.isoformat(), p.end.isoformat(), p.type, p.limit),
-    ).fetchall()
-    out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        out.setdefault(r["currency"], {"largest": [], "categories": []})["largest"].append(_item(r))
-    column = 0 if p.type == "income" else 1
-    sums = _category_sums(ctx, ctx.user_id, p.start, p.end)
-    ranked = sorted(
-        ((currency, category, v[column]) for (category, currency), v in sums.items() if v[column] > 0),
-        key=lambda t: (t[0], -t[2], t[1]),
-    )
-    for currency, category, amount in ranked:
-        cats = out.setdefault(currency, {"largest": [], "categories": []})["categories"]
-        if len(cats) < p.limit:
-            cats.append({"category": category, "amount": money(amount, currency)})
-    return {"from": p.start.isoformat(), "to": p.end.isoformat(), "type": p.type, "currencies": out}
-
-
-def search(ctx: QueryContext, p: SearchParams) -> dict[str, Any]:
-    """Newest first (booking date, then recording time), keyset-paginated on the store's listing index."""
-    where, args = ["user_id = ?"], [ctx.user_id]
-    for clause, value in (
-        ("booking_date >= ?", p.start and p.start.isoformat()),
-        ("booking_date <= ?", p.end and p.end.isoformat()),
-        ("category = ?", p.category),
-        ("type = ?", p.type),
-        ("currency = ?", p.currency),
-        ("amount_e4 >= ?", None if p.min_amount is None else int(p.min_amount * SCALE)),
-        ("amount_e4 <= ?", None if p.max_amount is None else int(p.max_amount * SCALE)),
-        ("instr(lower(coalesce(description, '')), ?) > 0", p.q and p.q.lower()),
-        ("EXISTS (SELECT 1 FROM json_each(transactions.tags) WHERE value = ?)", p.tag),
-    ):
-        if value is not None:
-            where.append(clause)
-            args.append(value)
-    if p.cursor:
-        d, rec, tid = decode_cursor(p.cursor)
-        where.append("(booking_date, recorded_at, id) < (?, ?, ?)")
-        args += [d.isoformat(), rec, tid]
-    rows = ctx.conn.execute(
-        f"SELECT {_ITEM_COLUMNS} FROM transactions WHERE {' AND '.join(where)} "
-        "ORDER BY booking_date DESC, recorded_at DESC, id DESC LIMIT ?",
-        (*args, p.limit + 1),
-    ).fetchall()
-    more = len(rows) > p.limit
-    rows = rows[: p.limit]
-    last = rows[-1] if more else None
-    cursor = encode_cursor(last["booking_date"], last["recorded_at"], last["id"]) if last else None
-    return {"items": [_item(r) for r in rows], "next_cursor": cursor}
+    data = {"months": [{"month": m, "currencies": by_month[m]} for m in window]}
+    if conv := conversion(ctx.conn, ctx.user_id, p.convert_to):
+        window_parts = parts(ctx.conn, ctx.user_id, month_start(window[0]), month_end(window[-1]))
+        by_key = grouped(window_parts, lambda x: (x.month, x.currency))
+        for entry in data["months"]:
+            for currency, totals_ in entry["currencies"].items():
+                totals_["converted"] = conv.flows(by_key.get((entry["month"], currency), []))
+            entry["converted"] = conv.flows(x for x in window_parts if x.month == entry["month"])
+    return data

@@ -112,7 +112,7 @@ def test_every_path_parameter_is_declared(document):
 
 def test_every_report_documents_its_own_parameters(document):
     trend = document["paths"]["/api/reports/trend"]["get"]
-    assert {p["name"] for p in trend["parameters"]} == {"months", "until"}
+    assert {p["name"] for p in trend["parameters"]} == {"months", "until", "convert_to"}
     search = document["paths"]["/api/reports/search"]["get"]
     assert {"from", "to", "q", "cursor", "limit"} <= {p["name"] for p in search["parameters"]}
 

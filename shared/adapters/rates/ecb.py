@@ -83,6 +83,13 @@ def parse_csv(data: bytes) -> RateFile:
     except UnicodeDecodeError as err:
         raise RateFileError(f"the CSV is not UTF-8 text (byte {err.start})") from None
     reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    try:
+        return _read_csv(reader)
+    except csv.Error as err:  # a field over the csv module's limit, a stray carriage return, ...
+        raise RateFileError(f"line {max(reader.line_num, 1)}: the CSV cannot be read: {err}") from None
+
+
+def _read_csv(reader) -> RateFile:
     header = [cell.strip() for cell in next(reader, [])]
     if not header or header[0] != "Date":
         raise RateFileError("line 1 must be the header Date,USD,JPY,... of an ECB rate file")

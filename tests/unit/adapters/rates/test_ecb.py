@@ -128,3 +128,12 @@ def test_a_zip_that_unpacks_to_more_than_an_ecb_file_is_refused_without_unpackin
 def test_a_file_far_larger_than_any_ecb_file_is_refused_unread():
     with pytest.raises(RateFileError, match="far fewer"):
         parse(b"Date,USD,\n" + b" " * MAX_BYTES)
+
+
+@pytest.mark.parametrize(
+    "data,line",
+    [(b"a" * 200_000, 1), (b"Date,USD\n" + b"1" * 200_000, 2), (b"Date,USD\r2024-01-01,1\r", 1)],
+)
+def test_csv_the_csv_module_cannot_read_is_refused_naming_the_line(data, line):
+    with pytest.raises(RateFileError, match=f"^line {line}: the CSV cannot be read"):
+        parse(data)

@@ -53,7 +53,7 @@ IfMatch = Annotated[
     Header(
         description="Apply only over this version: the ETag it was read with (GET /api/transactions/{id}, "
         'GET /api/accounts/{id}, a transfer in an account\'s listing), e.g. "3"',
-        pattern=r'^\s*"[0-9]{1,18}"\s*$',
+        pattern=r'^\s*"[1-9][0-9]{0,17}"\s*$',  # versions start at 1
     ),
 ]
 IdempotencyKey = Annotated[

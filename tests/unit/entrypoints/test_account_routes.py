@@ -142,3 +142,11 @@ def test_the_reads_answer_the_callers_own_accounts_and_404_for_any_other(client,
     assert client.get(f"/api/accounts/{own}", headers=other).status_code == 404
     assert client.get("/api/accounts", headers=other).json() == {"items": []}
     assert client.get("/api/settings", headers=other).json() == {"home_currency": None, "version": 0}
+
+
+@pytest.mark.parametrize("path", ["/api/accounts/{a}", "/api/transactions/{a}"])
+def test_if_match_of_a_version_that_cannot_exist_is_a_bad_request_not_a_failure(client, publisher, path):
+    body = {"name": "x"} if "accounts" in path else {"category": "x"}
+    response = client.patch(path.format(a=uuid.uuid4()), json=body, headers={"If-Match": '"0"'})
+    assert response.status_code == 400 and "if-match" in response.text.lower()
+    assert publisher.sent == []

@@ -78,7 +78,8 @@ def published_rates(root: Root, fetch: Fetch = fetch_file) -> Rates:
     return Rates(store=SqlRates(root.engine), fetch=fetch, daily_url=s.ecb_daily_url, ninety_day_url=s.ecb_90day_url)
 
 
-def triggers(root: Root) -> func.Blueprint:
+def triggers(root: Root, fetch: Fetch = fetch_file) -> func.Blueprint:
+    """The rates timer; `fetch` is the ECB's HTTPS in Azure, a test's sample file otherwise."""
     bp = func.Blueprint()
 
     @bp.function_name("load_rates")
@@ -86,6 +87,6 @@ def triggers(root: Root) -> func.Blueprint:
     def load_published_rates(timer: func.TimerRequest) -> None:
         """A failure raises: the host logs it, and the next run (90-day file when past due) fills the gap."""
         with timer_run("load_rates", past_due=timer.past_due):
-            published_rates(root).load_published(past_due=timer.past_due)
+            published_rates(root, fetch).load_published(past_due=timer.past_due)
 
     return bp

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from shared.adapters.mysql.engine import build_engine
 from shared.adapters.mysql.migrate import migrate, schema_state
 from shared.adapters.mysql.rates import SqlRates
+from shared.bootstrap import Root
 from shared.services.rates import Rates
 
 DATA = Path(__file__).parents[1] / "data" / "ecb"
@@ -45,19 +47,32 @@ def test_loading_rates_without_the_admin_role_is_403_and_stores_nothing(client, 
     assert stored(db, dt.date(2001, 1, 2)) == before
 
 
-def test_the_timer_service_with_a_fetcher_of_the_daily_sample_loads_its_six_rates(root, db):
+def test_the_timer_function_with_a_fetcher_of_the_daily_sample_loads_its_six_rates(root, db):
+    import azure.functions as func
+
+    from cli.runner.index import index
+    from cli.runner.triggers import TimerRequest
+    from functions import rates
+
     asked: list[str] = []
 
     def fetch(url: str) -> bytes:
         asked.append(url)
         return (DATA / "eurofxref-daily.xml").read_bytes()
 
-    rates = Rates(store=SqlRates(root.engine), fetch=fetch, daily_url="https://d.example", ninety_day_url="https://n")
-    answer = rates.load_published(past_due=False)
+    # The URLs as the settings EcbDailyUrl and Ecb90DayUrl will give them; the database is the session's.
+    urls = SimpleNamespace(ecb_daily_url="https://ecb.example/daily.xml", ecb_90day_url="https://ecb.example/90d.xml")
+    app = func.FunctionApp()
+    app.register_functions(rates.triggers(Root(urls, engine=root.engine), fetch=fetch))
+    (timer,) = [fn for fn in index(app) if fn.name == "load_rates"]
+    assert timer.kind == "timerTrigger" and timer.trigger["schedule"] == "%RatesSchedule%"
 
-    assert asked == ["https://d.example"]
-    assert answer == {"loaded": 6, "first_day": "2024-05-17", "last_day": "2024-05-17", "ignored": ["HRK"]}
+    timer.call(timer=TimerRequest(past_due=False))
+    timer.call(timer=TimerRequest(past_due=True))  # a missed run: the 90-day file (the sample stands in for it)
+
+    assert asked == ["https://ecb.example/daily.xml", "https://ecb.example/90d.xml"]
     day = stored(db, DAILY_DAY)
+    assert len(day) == 6
     assert {c: v for c, (v, _, _) in day.items()} == {
         "USD": Decimal("1.0866"), "JPY": Decimal("169.30"), "GBP": Decimal("0.85773"),
         "CHF": Decimal("0.9881"), "ISK": Decimal("150.10"), "KWD": Decimal("0.33361"),

@@ -184,6 +184,7 @@ def test_the_summary_converts_each_part_to_the_home_currency_as_the_test_does(se
     for currency, entry in data["currencies"].items():
         mine = parts_of(traveller, lambda tx, c, cur=currency: tx.currency == cur)
         assert entry["converted"] == converted_flows(mine, "EUR")
+        assert entry["transactions"] == sum(tx.currency == currency for tx in traveller.txs.values())  # split: once
     assert data["converted"]["rate_dates"] == {"first": "2024-05-08", "last": "2024-05-17"}
 
 

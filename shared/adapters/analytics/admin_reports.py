@@ -14,7 +14,7 @@ from shared.problems import Problem
 
 def all_users_summary(ctx: QueryContext, p: MonthParams) -> dict[str, Any]:
     rows = ctx.conn.execute(
-        "SELECT currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(count) AS n, "
+        "SELECT currency, SUM(income_e4) AS income, SUM(expense_e4) AS expense, SUM(transactions) AS n, "
         "COUNT(DISTINCT user_id) AS users FROM monthly_totals WHERE month = ? AND count > 0 "
         "GROUP BY currency ORDER BY currency",
         (p.month,),

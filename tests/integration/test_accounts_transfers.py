@@ -1,6 +1,6 @@
-"""Transfers and splits through the real broker, storage and MariaDB, and the budget alerts' consumer of the change
-feed: a transfer moves each side by its own amount and is neither income nor expense; a split expense counts each
-part under its own category in the budgets."""
+"""Transfers and splits through the real broker, storage and MariaDB, the budget alerts' consumer of the change
+feed and the processor's store: a transfer moves each side by its own amount and is neither income nor expense
+in MySQL, the alert state or any report; a split expense counts each part under its own category."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from shared.adapters.analytics.sync import sync
 from shared.bootstrap import Root
 from tests.support.accounts import applied, balances, listing, open_account
 from tests.support.stack import AppServer
@@ -23,6 +24,28 @@ def alerts_consumer(infra, app_server):
     yield server
     server.stop()
     server.root.close()
+
+
+@pytest.fixture(scope="module")
+def analytics(infra, app_server, tmp_path_factory):
+    """The processor's store of this module, synced when asked, and the analyzer answering from it."""
+    path = tmp_path_factory.mktemp("accounts-analytics") / "analytics.db"
+    server = AppServer(Root(infra.settings(analytics_store_path=str(path))), kafka_functions=()).start()
+    yield server, lambda: sync(engine=server.root.engine, path=path)
+    server.stop()
+    server.root.close()
+
+
+def reports(server: AppServer, token: str) -> dict[str, dict]:
+    """What the reports of the month answer, without their freshness (which a sync always moves)."""
+    out = {}
+    with server.client(token) as c:
+        month, period = {"month": MONTH}, {"from": f"{MONTH}-01", "to": f"{MONTH}-31"}
+        for name, params in (("monthly-summary", month), ("category-breakdown", period), ("budget-status", month)):
+            answer = c.get(f"/api/reports/{name}", params=params)
+            assert answer.status_code == 200, answer.text
+            out[name] = {k: v for k, v in answer.json().items() if k != "freshness"}
+    return out
 
 
 def spent(db, user: str) -> dict[str, Decimal]:
@@ -74,7 +97,7 @@ def test_a_cross_currency_transfer_moves_each_side_by_its_own_amount(client):
     assert listing(client, eur) == listing(client, usd) == []
 
 
-def test_transfers_change_no_income_or_expense_figure(client, db, user, alerts_consumer):
+def test_transfers_change_no_income_or_expense_figure(client, db, user, infra, alerts_consumer, analytics):
     current = open_account(client, "Current", "checking", "EUR", 100_000)
     card = open_account(client, "Card", "credit_card", "EUR", 0)
     dollars = open_account(client, "Dollars", "savings", "USD", 0)
@@ -86,6 +109,13 @@ def test_transfers_change_no_income_or_expense_figure(client, db, user, alerts_c
     until(lambda: spent(db, user) == {"fuel": Decimal("12.30"), "groceries": Decimal("30"), "home": Decimal("10")},
           what="the alert state to count the expenses")  # fmt: skip
     figures, listed = income_and_expense(db, user), client.get("/api/transactions").json()["items"]
+    server, synced = analytics
+    synced()
+    answered = reports(server, infra.issuer.token(user))
+    eur = answered["monthly-summary"]["data"]["currencies"]["EUR"]
+    assert (eur["income"], eur["expense"]) == ("2000.00", "52.30")
+    by_category = {c["category"]: c["expense"] for c in answered["category-breakdown"]["data"]["categories"]}
+    assert by_category == {"groceries": "30.00", "fuel": "12.30", "home": "10.00", "salary": "0.00"}  # split parts
 
     pairs = [(current, card, None), (card, current, None), (current, dollars, "11.00")]
     ids = []
@@ -97,6 +127,8 @@ def test_transfers_change_no_income_or_expense_figure(client, db, user, alerts_c
         ids.append(response.json()["id"])
     for tid in ids[:5]:
         applied(client, client.delete(f"/api/transfers/{tid}"))
+    synced()
+    assert reports(server, infra.issuer.token(user)) == answered  # the processor too: no report counts a transfer
     # A last expense, after every transfer in the user's order: once the alert state has it, it has seen them all.
     expense(client, "1.00", "sentinel", card)
     until(lambda: "sentinel" in spent(db, user), what="the alert state to reach the last change")

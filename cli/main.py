@@ -103,11 +103,13 @@ def dev_deps() -> None:
 
 
 def main() -> None:
-    from cli.commands import process, query, write
+    from cli.commands import accounts, process, query, rates, write
 
     process.register(app)
     query.register(app)
     write.register(app)
+    accounts.register(app)
+    rates.register(app)
     app()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import azure.functions as func
 from fastapi import FastAPI
 
-from functions import analyzer, processor, storage, webhooks
+from functions import analyzer, processor, rates, storage, webhooks
 from functions.api import create_api
 from shared.bootstrap import Root
 
 _TRIGGERS = {
-    "storage": (storage.triggers,),
+    "storage": (storage.triggers, rates.triggers),  # rates are reference data in storage's database
     "processor": (processor.triggers,),
     "analyzer": (analyzer.triggers, webhooks.triggers),  # webhook delivery runs beside the alerts it announces
 }

@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     # Processor / analyzer
     sync_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("SyncSchedule"))
     webhooks_retry_schedule: str = Field("0 */1 * * * *", validation_alias=_alias("WebhooksRetrySchedule"))
+    # Exchange rates: the ECB publishes its reference rates around 16:00 CET on working days (UTC schedule).
+    rates_schedule: str = Field("0 0 16,17 * * 1-5", validation_alias=_alias("RatesSchedule"))
+    ecb_daily_url: str = Field(
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml", validation_alias=_alias("EcbDailyUrl")
+    )
+    ecb_90day_url: str = Field(
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml", validation_alias=_alias("Ecb90DayUrl")
+    )
     analytics_store_path: str = Field(".budget/analytics.db", validation_alias=_alias("AnalyticsStorePath"))
     # Where the processor publishes immutable snapshots for an analyzer on another host (docs/analytics-store.md);
     # empty: the analyzer reads AnalyticsStorePath itself, as on one machine.

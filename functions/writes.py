@@ -45,7 +45,7 @@ class AcceptedBudget(BaseModel):
 
 def accepted_response(body: dict, accepted) -> JsonResponse:
     op = str(accepted.operation_id)
-    return JsonResponse({**body, "status": "accepted", "operation": op}, 202, {"Location": f"/api/operations/{op}"})
+    return JsonResponse({**body, "status": "accepted", "operation": op}, 202, {"Location": accepted.location})
 
 
 IfMatch = Annotated[

@@ -113,7 +113,12 @@ class Root:
 
     @once
     def receiver(self) -> Receiver:
-        return Receiver(publisher=self.publisher, topic=self.settings.transactions_topic)
+        s = self.settings
+        return Receiver(
+            publisher=self.publisher,
+            topic=s.transactions_topic,
+            operations_base_url=s.dashboard_api_urls.get("storage", ""),
+        )
 
     @once
     def storage(self) -> Storage:

@@ -44,12 +44,15 @@ _UNCONFIRMED = (
 class Accepted:
     operation_id: uuid.UUID
     events: list[AnyEvent]
+    location: str  # where the operation's outcome is read: storage's /api/operations/{id}
 
 
 class Receiver:
     """Every method returns only once the broker has acknowledged the events (acks=all), or raises."""
 
-    def __init__(self, *, publisher: EventPublisher, topic: str) -> None:
+    def __init__(self, *, publisher: EventPublisher, topic: str, operations_base_url: str = "") -> None:
+        """`operations_base_url`: the storage app's origin when it is not this app's (separate Function Apps)."""
+        self._operations = operations_base_url.rstrip("/") + "/api/operations/"
         self._publisher = publisher
         self._topic = topic
 
@@ -175,7 +178,7 @@ class Receiver:
             elif ids:
                 named["ids"] = [str(i) for i in ids]  # type: ignore[assignment]
             raise Problem(503, _UNCONFIRMED, headers={"Retry-After": "5"}, **named) from None
-        return Accepted(op, events)
+        return Accepted(op, events, f"{self._operations}{op}")
 
 
 def _operation(user_id: str, idempotency_key: str | None) -> uuid.UUID:

@@ -123,3 +123,11 @@ def test_a_create_the_broker_does_not_confirm_is_503_naming_the_id_and_the_opera
         run(receiver.record(user(), t))
     assert info.value.status == 503 and info.value.headers["Retry-After"] == "5"
     assert info.value.extra["id"] == str(t.id) and uuid.UUID(info.value.extra["operation"])
+
+
+def test_the_operation_is_located_on_the_storage_app_when_it_is_another_one(publisher):
+    here = run(Receiver(publisher=publisher, topic="t").record(user(), item()))
+    assert here.location == f"/api/operations/{here.operation_id}"
+    apart = Receiver(publisher=publisher, topic="t", operations_base_url="https://budget-storage.example/")
+    there = run(apart.record(user(), item()))
+    assert there.location == f"https://budget-storage.example/api/operations/{there.operation_id}"

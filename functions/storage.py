@@ -49,6 +49,7 @@ class Operation(BaseModel):
     applied: int
     duplicates: int
     rejected: int
+    matched: int | None = None  # an import's applied rows that were linked to hand-entered transactions
     expected: int | None = None
     resource: str | None = None
     reason: dict | None = None  # problem details, when a single write was rejected

@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from shared.domain.accounts import AccountChanges, NewAccount, NewTransfer, UserSettings
+from shared.domain.bank_rows import BankRow
 from shared.domain.transactions import Budget, NewTransaction, TransactionChanges
 from shared.problems import describe, field_errors
 
@@ -89,6 +90,26 @@ class TransactionDeleted(_Envelope):
         return out if self.expected_version is None else {**out, "expected_version": self.expected_version}
 
 
+class TransactionImported(_Envelope):
+    """One row of a bank file (an import is one operation): storage records it, links it to a hand-entered
+    transaction, or finds it already there (shared/domain/ledger_imports.py)."""
+
+    event_type: Literal["transaction.imported"] = "transaction.imported"
+    import_id: uuid.UUID
+    account_id: uuid.UUID
+    match: bool = True  # may it be linked to a hand-entered transaction instead of recorded anew
+    row: BankRow
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self._head(),
+            "import_id": str(self.import_id),
+            "account_id": str(self.account_id),
+            "match": self.match,
+            "row": self.row.to_json(),
+        }
+
+
 class BudgetSet(_Envelope):
     event_type: Literal["budget.set"] = "budget.set"
     budget: Budget
@@ -156,6 +177,7 @@ AnyEvent = (
     TransactionCreated
     | TransactionUpdated
     | TransactionDeleted
+    | TransactionImported
     | BudgetSet
     | AccountOpened
     | AccountChanged

@@ -60,6 +60,7 @@ class Record:
     account_id: str | None = None
     payee: str | None = None
     splits: tuple[Split, ...] = ()
+    import_ref: str | None = None  # the bank row it stands for (shared/domain/ledger_imports.py); None: hand-entered
 
     @property
     def key(self) -> tuple[str, str]:
@@ -70,6 +71,7 @@ class Record:
 class Result:
     kind: Literal["applied", "duplicate", "rejected"]
     rejection: Rejection | None = None
+    linked: bool = False  # applied by linking a bank row to a hand-entered transaction (an import's `matched`)
 
 
 APPLIED = Result("applied")

@@ -211,6 +211,8 @@ def _operation(row: dict) -> dict:
         "rejected": row["rejected"],
         "expected": row["expected"],
     }
+    if row["kind"] == "import" or row.get("matched"):  # of the applied: bank rows linked to hand-entered ones
+        out["matched"] = row["matched"]
     if row["resource"]:
         out["resource"] = row["resource"]
     rejections = row["rejections"]

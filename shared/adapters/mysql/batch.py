@@ -11,11 +11,19 @@ from decimal import Decimal
 import orjson
 
 from shared.adapters.mysql.batch_accounts import ACCOUNT_EVENTS, AccountBatch, AccountState
+from shared.adapters.mysql.batch_imports import ImportRuns, read_import_rows
 from shared.adapters.mysql.outcomes import Operation, kind_of, resource_of
 from shared.adapters.mysql.sql import RECORD_COLUMNS, Sql
 from shared.domain import ledger
 from shared.domain.changefeed import budget_change, operation_change, transaction_change
-from shared.domain.events import AnyEvent, BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated
+from shared.domain.events import (
+    AnyEvent,
+    BudgetSet,
+    TransactionCreated,
+    TransactionDeleted,
+    TransactionImported,
+    TransactionUpdated,
+)
 from shared.domain.money import format_amount, quantize
 from shared.domain.splits import Split
 
@@ -27,6 +35,8 @@ def _target(e: AnyEvent) -> tuple[str, str] | None:
         return (e.user_id, str(e.transaction.id))
     if isinstance(e, TransactionUpdated | TransactionDeleted):
         return (e.user_id, str(e.transaction_id))
+    if isinstance(e, TransactionImported):
+        return (e.user_id, str(e.row.id))
     return None
 
 
@@ -52,13 +62,15 @@ class Loaded:
             for row in rows:
                 record = _record(row)
                 loaded.records[record.key] = record
+        for record in read_import_rows(conn, sql, events, _record):
+            loaded.records.setdefault(record.key, record)
         loaded.accounts = AccountState.read(conn, sql, events, loaded.records.values())
         ops = sorted({str(e.operation_id) for e in events if e.operation_id is not None})
         for i in range(0, len(ops), _CHUNK):
             chunk = ops[i : i + _CHUNK]
             marks = ", ".join([sql.mark] * len(chunk))
             rows = conn.exec_driver_sql(
-                "SELECT id, user_id, kind, expected, resource, applied, duplicates, rejected FROM operations "
+                "SELECT id, user_id, kind, expected, resource, applied, duplicates, rejected, matched FROM operations "
                 f"WHERE id IN ({marks}){sql.for_update}",
                 tuple(chunk),
             )
@@ -69,7 +81,7 @@ class Loaded:
 
 def _record(row) -> ledger.Record:
     user_id, tid, kind, amount, currency, category, description, day, tags, recorded_at, version, deleted = row[:12]
-    account_id, payee, splits = row[13:]
+    import_ref, account_id, payee, splits = row[13:]
     return ledger.Record(
         user_id=user_id,
         id=tid,
@@ -86,6 +98,7 @@ def _record(row) -> ledger.Record:
         account_id=account_id,
         payee=payee,
         splits=tuple(Split.model_validate(s) for s in orjson.loads(splits)) if splits else (),
+        import_ref=import_ref,
     )
 
 
@@ -100,6 +113,7 @@ class Batch:
         self._budgets: dict[tuple[str, str, str], BudgetSet] = {}
         self._ops = loaded.operations
         self._accounts = AccountBatch(loaded.accounts, now_us=now_us)
+        self._imports = ImportRuns(events, self._state, self._accounts.lookup, now_us=now_us)
         self._touched: dict[str, Operation] = {}
         self._rejections: list[tuple[str, int, str]] = []  # operation id, event index, problem JSON
         self.applied = self.duplicates = self.rejected = 0
@@ -122,6 +136,8 @@ class Batch:
             return ledger.APPLIED
         if isinstance(e, ACCOUNT_EVENTS):
             return self._accounts.apply(e)
+        if isinstance(e, TransactionImported):
+            return self._imports.apply(e)
         key = _target(e)
         assert key is not None
         current, accounts = self._state.get(key), self._accounts.lookup(e.user_id)
@@ -151,6 +167,7 @@ class Batch:
         self._touched[op_id] = op
         if result.kind == "applied":
             op.applied += 1
+            op.matched += result.linked
         elif result.kind == "duplicate":
             op.duplicates += 1
         else:
@@ -184,20 +201,26 @@ class Batch:
             values = (r.type, str(r.amount), r.currency, r.category, r.description, r.date.isoformat(), tags)
             splits = orjson.dumps([s.to_json(r.currency) for s in r.splits]).decode() if r.splits else None
             if before is None:
-                inserts.append((r.user_id, r.id, *values, r.recorded_at, r.version, r.deleted, seq, r.account_id,
-                                r.payee, splits))  # fmt: skip
+                inserts.append((r.user_id, r.id, *values, r.recorded_at, r.version, r.deleted, seq, r.import_ref,
+                                r.account_id, r.payee, splits))  # fmt: skip
             else:
-                updates.append((*values, r.account_id, r.payee, splits, r.version, r.deleted, seq, r.user_id, r.id))
+                updates.append((*values, r.account_id, r.payee, splits, r.import_ref, r.version, r.deleted, seq,
+                                r.user_id, r.id))  # fmt: skip
         budgets = [
             (u, c, m, str(e.budget.amount), e.budget.currency, self._seqs[(u, c, m)])
             for (u, c, m), e in self._budgets.items()
         ]
         new_ops = [
-            (o.id, o.user_id, o.kind, o.expected, o.applied, o.duplicates, o.rejected, o.resource, self._now, self._now)
+            (o.id, o.user_id, o.kind, o.expected, o.applied, o.duplicates, o.rejected, o.matched, o.resource, self._now,
+             self._now)
             for o in self._touched.values()
             if not o.stored
+        ]  # fmt: skip
+        old_ops = [
+            (o.applied, o.duplicates, o.rejected, o.matched, self._now, o.id)
+            for o in self._touched.values()
+            if o.stored
         ]
-        old_ops = [(o.applied, o.duplicates, o.rejected, self._now, o.id) for o in self._touched.values() if o.stored]
         return [
             *self._accounts.writes(sql),  # accounts before the transactions that name them
             (sql.insert_record, inserts),

@@ -21,6 +21,7 @@ from shared.domain.events import (
     AnyEvent,
     SettingsSet,
     TransactionCreated,
+    TransactionImported,
     TransactionUpdated,
     TransferCreated,
     TransferDeleted,
@@ -42,7 +43,7 @@ def _names_an_account(e: AnyEvent) -> bool:
         return e.transaction.account_id is not None
     if isinstance(e, TransactionUpdated):
         return e.changes.account_id is not None
-    return isinstance(e, ACCOUNT_EVENTS)
+    return isinstance(e, (*ACCOUNT_EVENTS, TransactionImported))
 
 
 class AccountState:

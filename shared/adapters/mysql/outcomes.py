@@ -12,6 +12,7 @@ from shared.domain.events import (
     SettingsSet,
     TransactionCreated,
     TransactionDeleted,
+    TransactionImported,
     TransactionUpdated,
     TransferCreated,
     TransferDeleted,
@@ -28,6 +29,7 @@ KINDS = {
     TransferCreated: "transfer.create",
     TransferDeleted: "transfer.delete",
     SettingsSet: "settings.set",
+    TransactionImported: "import",  # one operation per file (or per part of one), whatever its size
 }
 
 
@@ -43,6 +45,7 @@ class Operation:
     applied: int = 0
     duplicates: int = 0
     rejected: int = 0
+    matched: int = 0  # of the applied: bank rows linked to hand-entered transactions (imports)
     stored: bool = False  # a row exists already
 
     @property
@@ -58,15 +61,20 @@ class Operation:
             "applied": self.applied,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
+            "matched": self.matched,
             "resource": self.resource,
         }
 
 
 def kind_of(e: AnyEvent) -> str:
+    if isinstance(e, TransactionImported):
+        return KINDS[TransactionImported]
     return KINDS[type(e)] if e.operation_size == 1 else f"{KINDS[type(e)]}.batch"
 
 
 def resource_of(e: AnyEvent) -> str | None:
+    if isinstance(e, TransactionImported):
+        return f"/api/imports/{e.import_id}"
     if e.operation_size != 1:
         return None
     if isinstance(e, AccountOpened | AccountChanged):

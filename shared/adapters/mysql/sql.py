@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 RECORD_COLUMNS = (
     "user_id, id, type, amount, currency, category, description, booking_date, tags, "
-    "recorded_at, version, deleted, change_seq, account_id, payee, splits"
+    "recorded_at, version, deleted, change_seq, import_ref, account_id, payee, splits"
 )
 
 
@@ -33,11 +33,11 @@ class Sql:
 def dialect_sql(mysql: bool) -> Sql:
     m = "%s" if mysql else "?"
     now = "CURRENT_TIMESTAMP(6)" if mysql else "STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')"
-    marks = ", ".join([m] * 16)
+    marks = ", ".join([m] * 17)
     update_record = (
         f"UPDATE transactions SET type = {m}, amount = {m}, currency = {m}, category = {m}, description = {m}, "
-        f"booking_date = {m}, tags = {m}, account_id = {m}, payee = {m}, splits = {m}, version = {m}, "
-        f"deleted = {m}, change_seq = {m}, last_updated = {now} WHERE user_id = {m} AND id = {m}"
+        f"booking_date = {m}, tags = {m}, account_id = {m}, payee = {m}, splits = {m}, import_ref = {m}, "
+        f"version = {m}, deleted = {m}, change_seq = {m}, last_updated = {now} WHERE user_id = {m} AND id = {m}"
     )
     budget_columns = "(user_id, category, month, amount, currency, version, change_seq)"
     if mysql:
@@ -65,11 +65,12 @@ def dialect_sql(mysql: bool) -> Sql:
         update_record=update_record,
         upsert_budget=upsert_budget,
         insert_operation=(
-            "INSERT INTO operations (id, user_id, kind, expected, applied, duplicates, rejected, resource, "
-            f"created_at, updated_at) VALUES ({', '.join([m] * 10)})"
+            "INSERT INTO operations (id, user_id, kind, expected, applied, duplicates, rejected, matched, resource, "
+            f"created_at, updated_at) VALUES ({', '.join([m] * 11)})"
         ),
         update_operation=(
-            f"UPDATE operations SET applied = {m}, duplicates = {m}, rejected = {m}, updated_at = {m} WHERE id = {m}"
+            f"UPDATE operations SET applied = {m}, duplicates = {m}, rejected = {m}, matched = {m}, updated_at = {m} "
+            f"WHERE id = {m}"
         ),
         insert_rejection=f"INSERT INTO operation_rejections (operation_id, idx, problem) VALUES ({m}, {m}, {m})",
         insert_outbox=f"INSERT INTO outbox (seq, records) VALUES ({m}, {m})",

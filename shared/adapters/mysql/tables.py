@@ -32,9 +32,11 @@ transactions = sa.Table(
     sa.Column("account_id", sa.String(36)),  # NULL: in no account (migration 0200_accounts)
     sa.Column("payee", sa.String(200)),
     sa.Column("splits", sa.Text),  # JSON array of Split.to_json(currency), like tags; NULL: not split
+    sa.Column("import_ref", sa.String(36)),  # the bank row it stands for (migration 0400_imports); NULL: none
     sa.Index("ix_transactions_listing", "user_id", "booking_date", "recorded_at", "id"),
     sa.Index("ix_transactions_last_updated", "last_updated"),
     sa.Index("ix_transactions_account", "user_id", "account_id", "booking_date", "recorded_at", "id"),
+    sa.Index("uq_transactions_import_ref", "user_id", "account_id", "import_ref", unique=True),
 )
 
 # Accounts (migration 0200_accounts): balances are never stored, but summed from the entries when read.
@@ -138,6 +140,7 @@ operations = sa.Table(
     sa.Column("applied", sa.Integer, nullable=False),
     sa.Column("duplicates", sa.Integer, nullable=False),
     sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("matched", sa.Integer, nullable=False, server_default="0"),  # imports' links (0400_imports)
     sa.Column("resource", sa.String(200)),
     sa.Column("created_at", sa.BigInteger, nullable=False),  # µs since the epoch
     sa.Column("updated_at", sa.BigInteger, nullable=False),

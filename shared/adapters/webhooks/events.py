@@ -54,6 +54,7 @@ class _Operation(BaseModel):
     applied: int = 0
     duplicates: int = 0
     rejected: int = 0
+    matched: int | None = None  # of the applied: rows linked to hand-entered transactions (storage says since 0400)
     resource: str | None = None
 
 
@@ -104,5 +105,6 @@ def from_change(value: bytes | None) -> SourceEvent | None:
     op = record.operation
     if op.type != "import" or op.status not in ("applied", "rejected"):
         return None
-    data = {"operation_id": op.id, **op.model_dump(mode="json", exclude={"id", "type"})}
+    left_out = {"id", "type"} | ({"matched"} if op.matched is None else set())
+    data = {"operation_id": op.id, **op.model_dump(mode="json", exclude=left_out)}
     return SourceEvent(f"import:{op.id}", record.user_id, IMPORT_COMPLETED, data, None)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from functions import analyzer, errors, platform, rates, receiver, storage, webhooks
+from functions import analyzer, errors, imports, platform, rates, receiver, storage, webhooks
 from functions.dashboard import DashboardConfig, dashboard_router
 from shared.adapters.auth.devissuer import DEV_ISSUER, DevIssuer
 from shared.adapters.telemetry.setup import FASTAPI as FASTAPI_TELEMETRY
@@ -54,6 +54,8 @@ def create_api(root: Root, services: Iterable[str]) -> FastAPI:
     for name in services:
         for service_router in _ROUTERS.get(name, ()):
             api.include_router(service_router)
+    if {"receiver", "storage"} & set(services):  # once, though locally one app hosts both
+        api.include_router(imports.router)
     if "receiver" in services:  # in Azure the receiver's app serves the dashboard; locally, the one app does
         api.include_router(_dashboard(root.settings))
     api.openapi = lambda: _document(api)  # type: ignore[method-assign]

@@ -8,8 +8,9 @@ from openapi_spec_validator import validate
 
 # The document describes the API; it is not part of it. The dashboard's pages are not API either.
 UNDOCUMENTED = {"/api/openapi.json"}
-# Bodies that are files as another party publishes them, not JSON: an ECB rate file, told apart by its content.
-FILE_BODIES = {("/api/rates", "post")}
+# Bodies that are files as another party publishes them, not JSON: an ECB rate file, a bank's statement, each told
+# apart by its content.
+FILE_BODIES = {("/api/rates", "post"), ("/api/imports", "post")}
 
 
 @pytest.fixture

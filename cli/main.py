@@ -103,13 +103,14 @@ def dev_deps() -> None:
 
 
 def main() -> None:
-    from cli.commands import accounts, process, query, rates, write
+    from cli.commands import accounts, imports, process, query, rates, write
 
     process.register(app)
     query.register(app)
     write.register(app)
     accounts.register(app)
     rates.register(app)
+    imports.register(app)
     app()
 
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Blue/green for the four Function Apps: new image into each staging slot, smoke-test, swap.
 # A swap keeps the previous image in the staging slot, so swapping again is the rollback.
-# The staging slot's non-HTTP triggers are off by slot settings (AzureWebJobs.<function>.Disabled,
+# The staging slot's non-HTTP functions are off by slot settings (AzureWebJobs.<function>.Disabled,
 # infra/modules/functionapps.bicep): the new image serves /api/health there without consuming
-# production's topics or running the processor's timer; the swap gives it production's settings
-# (triggers on) and the old image, now in staging, stops consuming.
+# production's topics or running the timers; the swap gives it production's settings (functions
+# on) and the old image, now in staging, stops consuming.
 # Runs on the deploy agent as its deploy identity (Website Contributor on the four apps only).
 #   deploy_function_apps.sh staging RESOURCE_GROUP APP_PREFIX IMAGE
 #   deploy_function_apps.sh smoke   RESOURCE_GROUP APP_PREFIX staging|production

@@ -43,7 +43,7 @@ envsubst '${GITLAB_HOST} ${ENTRA_TENANT_ID} ${GITLAB_ENTRA_CLIENT_ID} ${GITLAB_E
 gitlab-ctl reconfigure
 # Entra ID is the only way in (gitlab.rb.tmpl): no password sign-in on the web or for Git over
 # HTTPS (tokens still work there), no self sign-up. These are application settings, which
-# gitlab.rb cannot set. Admins are made with `gitlab-rails runner` (docs/deploy.md, step 7).
+# gitlab.rb cannot set. Admins are made with `gitlab-rails runner` (docs/deploy.md, step 8).
 gitlab-rails runner 'ApplicationSetting.current_without_cache.update!(
   password_authentication_enabled_for_web: false,
   password_authentication_enabled_for_git: false,

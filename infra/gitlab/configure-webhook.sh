@@ -2,7 +2,7 @@
 # Point the budget project at its two Jenkins jobs over loopback, each hook carrying the secret
 # token the job's trigger checks (infra/jenkins/casc.yaml), and protect main so that only a
 # reviewed merge request changes the Jenkinsfile the deploy job runs. Run once on the DevOps VM
-# after the project exists (docs/deploy.md, step 7), as root: the admin token never reaches a build
+# after the project exists (docs/deploy.md, step 8), as root: the admin token never reaches a build
 # (builds run on the agents). Needs, in the environment:
 #   GITLAB_URL, GITLAB_ADMIN_TOKEN (admin API token), GITLAB_WEBHOOK_TOKEN (the same value Jenkins has)
 #   configure-webhook.sh GROUP/PROJECT [JENKINS_LOCAL_URL]

@@ -3,12 +3,14 @@
 // July 2025, types br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0, Bicep 0.36.1+;
 // learn.microsoft.com/graph/templates/bicep/whats-new), so a redeploy updates it in place: uniqueName
 // is its idempotency key. The deployer needs Application.ReadWrite.All (e.g. the Application
-// Developer role); admin consent and Budget.Admin assignments stay manual (docs/deploy.md, step 3).
+// Developer role); admin consent and Budget.Admin assignments stay manual (docs/deploy.md, step 5).
 extension microsoftGraphV1
 
 param prefix string
 @description('The dashboard\'s origin, https://<receiver host>: its SPA redirect URI.')
 param dashboardOrigin string
+@description('The staging slot\'s dashboard origin: signing in there before a swap.')
+param stagingDashboardOrigin string
 
 var uniqueName = '${prefix}-budget'
 // api://<appId> would reference the app's own appId, which Bicep cannot do in one resource; the
@@ -51,9 +53,10 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
       isEnabled: true
     }
   ]
-  // The dashboard is served by the receiver app at / and signs in with MSAL (auth code + PKCE).
+  // The dashboard is served by the receiver app at / and signs in with MSAL (auth code + PKCE),
+  // on either slot (each slot's dashboard calls its own slot's APIs: DashboardApiUrls).
   spa: {
-    redirectUris: ['${dashboardOrigin}/']
+    redirectUris: ['${dashboardOrigin}/', '${stagingDashboardOrigin}/']
   }
 }
 

@@ -2,9 +2,9 @@
 // plan (Kafka triggers need Premium); BudgetServices picks the service. Each app runs as its own
 // identity, sends its outbound traffic through the virtual network (MySQL is private there) and
 // has a staging slot: the pipeline deploys there, smoke-tests /api/health and swaps. In the
-// staging slot every non-HTTP trigger is off, by slot-sticky settings, so new code never consumes
-// production's topics or runs the processor's timer before the swap, and the old code stops
-// doing so once it has been swapped out.
+// staging slot every non-HTTP function is off, by slot-sticky settings, so new code never consumes
+// production's topics or runs a timer before the swap, and the old code stops doing so once it
+// has been swapped out.
 param prefix string
 param location string
 param tags object
@@ -20,6 +20,13 @@ param deployPrincipalId string
 param appsSubnetId string
 param appInsightsConnectionString string
 param kafkaBrokerList string
+@description('What a Kafka client asks Entra ID for: https://<namespace>.servicebus.windows.net/.default.')
+param kafkaTokenScope string
+@description('The apps whose Kafka triggers sign in with an app registration, and its client ids, in that order.')
+param triggerServices array
+param triggerClientIds array
+@description('The vault holding each trigger registration\'s client secret, kafka-trigger-<service>.')
+param keyVaultName string
 param storageAccountName string
 param analyticsShareName string
 param shareKeySecretUri string
@@ -30,6 +37,8 @@ param authClientId string
 param authScope string
 @description('Host names of the production apps, keyed by service (DashboardApiUrls, CORS).')
 param hosts object
+@description('Host names of their staging slots, keyed by service: the staging dashboard calls these.')
+param stagingHosts object
 
 @allowed(['EP1', 'EP2', 'EP3'])
 param planSku string = 'EP1'
@@ -43,40 +52,92 @@ var authority = '${environment().authentication.loginEndpoint}${tenant}'
 // Built-in role (learn.microsoft.com/azure/role-based-access-control/built-in-roles, Web and Mobile).
 var websiteContributor = 'de139f84-1756-47ae-9be6-808fbbe84772' // Website Contributor
 
-// The dashboard is served by the receiver at /; the browser calls storage and analyzer directly.
+// The dashboard is served by the receiver at /; the browser calls storage and analyzer directly,
+// each slot's dashboard its own slot's apps (CORS is a site setting of each slot, never swapped).
 var dashboardOrigin = 'https://${hosts.receiver}'
+var stagingDashboardOrigin = 'https://${stagingHosts.receiver}'
 var corsOrigins = {
   receiver: []
   storage: [dashboardOrigin]
   processor: []
   analyzer: [dashboardOrigin]
 }
-
-// Every function that is not HTTP, by the name the Python v2 model gives it. The ASGI HTTP function
-// (http_app_func) is never listed: staging must answer /api/health for the smoke test.
-// AzureWebJobs.<name>.Disabled is the host's switch (learn.microsoft.com/azure/azure-functions/disable-function);
-// as slot settings (slotConfigNames below) the values stay with the slot across a swap.
-var triggerSwitches = [
-  'AzureWebJobs.store_transactions.Disabled'
-  'AzureWebJobs.sync_analytics.Disabled'
-  'AzureWebJobs.answer_queries.Disabled'
-  'AzureWebJobs.budget_alerts.Disabled'
-  'AzureWebJobs.deliver_webhooks.Disabled'
-]
-var disabledInProduction = {
-  'AzureWebJobs.store_transactions.Disabled': 'false'
-  'AzureWebJobs.sync_analytics.Disabled': 'false'
-  'AzureWebJobs.answer_queries.Disabled': 'false'
-  'AzureWebJobs.budget_alerts.Disabled': 'false'
-  'AzureWebJobs.deliver_webhooks.Disabled': 'false'
+var stagingCorsOrigins = {
+  receiver: []
+  storage: [stagingDashboardOrigin]
+  processor: []
+  analyzer: [stagingDashboardOrigin]
 }
-var disabledInStaging = {
-  'AzureWebJobs.store_transactions.Disabled': 'true'
-  // The processor's timer too: a staging processor never publishes into production's share.
-  'AzureWebJobs.sync_analytics.Disabled': 'true'
-  'AzureWebJobs.answer_queries.Disabled': 'true'
-  'AzureWebJobs.budget_alerts.Disabled': 'true'
-  'AzureWebJobs.deliver_webhooks.Disabled': 'true'
+// DashboardApiUrls: where the dashboard finds each API, and the base of the receiver's 202
+// Location (the storage app's /api/operations/{id}). Each slot names its own slot's hosts.
+var dashboardApiUrls = {
+  storage: 'https://${hosts.storage}'
+  analyzer: 'https://${hosts.analyzer}'
+}
+var stagingDashboardApiUrls = {
+  storage: 'https://${stagingHosts.storage}'
+  analyzer: 'https://${stagingHosts.analyzer}'
+}
+
+// What differs between the slots, per app, and stays with its slot across a swap (slotConfigNames
+// below): the receiver's API hosts, and every function that is not HTTP, by the name the Python v2
+// model gives it, switched by AzureWebJobs.<name>.Disabled
+// (learn.microsoft.com/azure/azure-functions/disable-function). Off in staging, on in production.
+// The ASGI HTTP function (http_app_func) is never switched: staging answers /api/health for the
+// smoke test. tests/delivery/test_staging_slots.py builds each app and compares: a function
+// renamed in the code and not here would consume production's topics from staging.
+var productionSlot = {
+  receiver: {
+    DashboardApiUrls: string(dashboardApiUrls)
+  }
+  storage: {
+    'AzureWebJobs.store_transactions.Disabled': 'false'
+    'AzureWebJobs.load_rates.Disabled': 'false'
+  }
+  processor: {
+    'AzureWebJobs.sync_analytics.Disabled': 'false'
+  }
+  analyzer: {
+    'AzureWebJobs.answer_queries.Disabled': 'false'
+    'AzureWebJobs.budget_alerts.Disabled': 'false'
+    'AzureWebJobs.deliver_webhooks.Disabled': 'false'
+    'AzureWebJobs.deliver_change_webhooks.Disabled': 'false'
+    'AzureWebJobs.retry_webhooks.Disabled': 'false'
+  }
+}
+var stagingSlot = {
+  receiver: {
+    DashboardApiUrls: string(stagingDashboardApiUrls)
+  }
+  storage: {
+    'AzureWebJobs.store_transactions.Disabled': 'true'
+    // The rates timer too: production loads them; a staging run would only repeat its work.
+    'AzureWebJobs.load_rates.Disabled': 'true'
+  }
+  processor: {
+    // A staging processor never publishes into production's share.
+    'AzureWebJobs.sync_analytics.Disabled': 'true'
+  }
+  analyzer: {
+    'AzureWebJobs.answer_queries.Disabled': 'true'
+    'AzureWebJobs.budget_alerts.Disabled': 'true'
+    'AzureWebJobs.deliver_webhooks.Disabled': 'true'
+    'AzureWebJobs.deliver_change_webhooks.Disabled': 'true'
+    // Two retry timers would deliver the same due webhooks twice.
+    'AzureWebJobs.retry_webhooks.Disabled': 'true'
+  }
+}
+var slotSettingNames = {
+  receiver: ['DashboardApiUrls']
+  storage: ['AzureWebJobs.store_transactions.Disabled', 'AzureWebJobs.load_rates.Disabled']
+  processor: ['AzureWebJobs.sync_analytics.Disabled']
+  analyzer: [
+    'AzureWebJobs.answer_queries.Disabled'
+    'AzureWebJobs.budget_alerts.Disabled'
+    'AzureWebJobs.deliver_webhooks.Disabled'
+    'AzureWebJobs.deliver_change_webhooks.Disabled'
+    'AzureWebJobs.retry_webhooks.Disabled'
+  ]
 }
 
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
@@ -93,7 +154,8 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   }
 }
 
-// The names the code reads (shared.settings.Settings), plus the host's own.
+// What every app reads (shared.settings.Settings), plus the host's own. tests/delivery/test_app_settings.py
+// holds every name to a Settings alias or a name the host reads.
 var common = {
   FUNCTIONS_EXTENSION_VERSION: '~4'
   FUNCTIONS_WORKER_RUNTIME: 'python'
@@ -105,9 +167,11 @@ var common = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   KafkaBrokerList: kafkaBrokerList
   KafkaSecurityProtocol: 'SASL_SSL'
-  // An Entra token of the app's identity (AZURE_CLIENT_ID) per connection; Event Hubs has no key.
+  // The app's own clients: an Entra token of its identity (AZURE_CLIENT_ID) per connection; Event
+  // Hubs has no key. The triggers sign in otherwise (KafkaTrigger* below).
   KafkaSaslMechanism: 'OAUTHBEARER'
   KafkaDeliveryTimeoutMs: '30000'
+  // The topics and groups, as the event hubs and consumer groups of infra/modules/eventhubs.bicep.
   TransactionsTopic: 'transactions'
   DeadLetterTopic: 'transactions.dlt'
   ChangesTopic: 'changes'
@@ -118,9 +182,8 @@ var common = {
   AnalyzerConsumerGroup: 'analyzer'
   AlertsConsumerGroup: 'analyzer-alerts'
   WebhooksConsumerGroup: 'webhooks'
-  // Must exceed the hubs' 7-day retention (infra/modules/eventhubs.bicep): a redelivered event is
-  // still recognised as processed.
-  ProcessedEventsRetentionDays: '14'
+  // Every app signs in to MySQL with its identity over TLS (storage and the analyzer keep their
+  // state there; every /api/health reads the schema's revision).
   DatabaseSslCa: '/etc/ssl/certs/ca-certificates.crt'
   DatabaseAuthMode: 'entra'
   // Entra ID v2.0 access tokens of the app registration (infra/modules/appregistration.bicep).
@@ -128,16 +191,54 @@ var common = {
   AuthAudience: authClientId
   AuthJwksUrl: '${authority}/discovery/v2.0/keys'
   AuthAdminRole: 'Budget.Admin'
-  AuthClientId: authClientId
-  AuthScope: authScope
-  SyncSchedule: '0 */1 * * * *'
-  // The processor's working store: local disk (WAL is unsafe on SMB), rebuilt from MySQL on a new instance.
-  AnalyticsStorePath: '/tmp/analytics/analytics.db'
-  AnalyticsSnapshotDir: '${analyticsMount}/snapshots'
-  AnalyticsSnapshotMinIntervalS: '300'
 }
 
-// What differs per app: its service, its identity (Kafka, MySQL user, host storage, telemetry).
+// The Kafka triggers' OIDC client credentials (functions/kafka.py, trigger_security): the app's own
+// trigger registration (infra/modules/triggerregistrations.bicep), its secret a Key Vault reference
+// without a version, so a rotated secret is picked up without a redeploy (docs/deploy.md, step 6).
+var tokenEndpoint = '${authority}/oauth2/v2.0/token'
+
+// What one app alone reads.
+var serviceSettings = {
+  receiver: {
+    // The dashboard's sign-in (MSAL): the registration it signs in to and the scope it asks for.
+    AuthClientId: authClientId
+    AuthScope: authScope
+  }
+  storage: {
+    KafkaTriggerClientId: triggerClientIds[indexOf(triggerServices, 'storage')]
+    KafkaTriggerClientSecret: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=kafka-trigger-storage)'
+    KafkaTriggerTokenEndpoint: tokenEndpoint
+    KafkaTriggerScope: kafkaTokenScope
+    // Must exceed the hubs' 7-day retention (infra/modules/eventhubs.bicep): a redelivered event
+    // is still recognised as processed.
+    ProcessedEventsRetentionDays: '14'
+    // The load_rates timer fetches the ECB's files over HTTPS, out through the NAT gateway
+    // (infra/modules/network.bicep: the apps' NSG closes only the virtual network).
+    RatesSchedule: '0 0 16,17 * * 1-5'
+    EcbDailyUrl: 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml'
+    Ecb90DayUrl: 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml'
+  }
+  processor: {
+    SyncSchedule: '0 */1 * * * *'
+    // Its working store on local disk (WAL is unsafe on SMB), rebuilt from MySQL on a new instance;
+    // snapshots go to the share.
+    AnalyticsStorePath: '/tmp/analytics/analytics.db'
+    AnalyticsSnapshotDir: '${analyticsMount}/snapshots'
+    AnalyticsSnapshotMinIntervalS: '300'
+  }
+  analyzer: {
+    KafkaTriggerClientId: triggerClientIds[indexOf(triggerServices, 'analyzer')]
+    KafkaTriggerClientSecret: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=kafka-trigger-analyzer)'
+    KafkaTriggerTokenEndpoint: tokenEndpoint
+    KafkaTriggerScope: kafkaTokenScope
+    // Reads the newest snapshot the processor published.
+    AnalyticsSnapshotDir: '${analyticsMount}/snapshots'
+    WebhooksRetrySchedule: '0 */1 * * * *'
+  }
+}
+
+// What differs per app: its service, its identity (Kafka producers, MySQL user, host storage, telemetry).
 var identitySettings = [for (service, i) in services: {
   BudgetServices: service
   OTEL_SERVICE_NAME: 'budget-${service}'
@@ -149,13 +250,7 @@ var identitySettings = [for (service, i) in services: {
 }]
 // The mounting apps' share key, resolved by App Service with the app's identity.
 var shareKeySetting = { AnalyticsShareKey: '@Microsoft.KeyVault(SecretUri=${shareKeySecretUri})' }
-// The receiver serves the dashboard, which calls these hosts directly (CORS below).
-var dashboardApiUrls = {
-  storage: 'https://${hosts.storage}'
-  analyzer: 'https://${hosts.analyzer}'
-}
-var dashboardSetting = { DashboardApiUrls: string(dashboardApiUrls) }
-var perApp = [for (service, i) in services: union(identitySettings[i], contains(analyticsServices, service) ? shareKeySetting : {}, service == 'receiver' ? dashboardSetting : {})]
+var perApp = [for (service, i) in services: union(identitySettings[i], serviceSettings[service], contains(analyticsServices, service) ? shareKeySetting : {})]
 
 resource app 'Microsoft.Web/sites@2023-12-01' = [for (service, i) in services: {
   // checkov:skip=CKV_AZURE_17: callers authenticate with Entra ID bearer tokens checked by the code; client certificates would lock out browsers and the Kafka-only apps have no callers.
@@ -236,7 +331,7 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = [for (service, i) in s
       minimumElasticInstanceCount: 1
       // Every outbound packet through the VNet, so the apps subnet's NSG applies to all of it.
       vnetRouteAllEnabled: true
-      cors: { allowedOrigins: corsOrigins[service], supportCredentials: false }
+      cors: { allowedOrigins: stagingCorsOrigins[service], supportCredentials: false }
     }
   }
 }]
@@ -251,16 +346,16 @@ resource settings 'Microsoft.Web/sites/config@2023-12-01' = [for (service, i) in
   // checkov:skip=CKV_AZURE_88: this resource is the settings themselves; checkov reads the config child as a site.
   parent: app[i]
   name: 'appsettings'
-  properties: union(common, perApp[i], disabledInProduction)
+  properties: union(common, perApp[i], productionSlot[service])
 }]
 
 resource stagingSettings 'Microsoft.Web/sites/slots/config@2023-12-01' = [for (service, i) in services: {
   parent: staging[i]
   name: 'appsettings'
-  properties: union(common, perApp[i], disabledInStaging)
+  properties: union(common, perApp[i], stagingSlot[service])
 }]
 
-// The trigger switches stay with their slot when the slots swap.
+// The trigger switches and the receiver's API hosts stay with their slot when the slots swap.
 resource sticky 'Microsoft.Web/sites/config@2023-12-01' = [for (service, i) in services: {
   // checkov:skip=CKV_AZURE_13: a config child of the site, read by checkov as a site; authentication is decided on the site (see there).
   // checkov:skip=CKV_AZURE_222: as CKV_AZURE_13: public access is decided on the site.
@@ -272,7 +367,7 @@ resource sticky 'Microsoft.Web/sites/config@2023-12-01' = [for (service, i) in s
   parent: app[i]
   name: 'slotConfigNames'
   properties: {
-    appSettingNames: triggerSwitches
+    appSettingNames: slotSettingNames[service]
   }
   dependsOn: [settings, stagingSettings]
 }]

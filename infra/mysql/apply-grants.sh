@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Look up the server, its Entra admin and the five identities, then run apply_grants.py with the
 # repo's .venv (`make install`). Run from the repo root on the deploy agent (inside the virtual
-# network), signed in with `az login` as a member of the MySQL admin group (docs/deploy.md, step 6).
+# network), signed in with `az login` as a member of the MySQL admin group (docs/deploy.md, step 9).
 #   bash infra/mysql/apply-grants.sh RESOURCE_GROUP PREFIX
 set -euo pipefail
 

@@ -6,6 +6,8 @@ import json
 import re
 import subprocess
 
+from function_apps import functions, settings_named
+
 from shared.settings import SERVICES, Settings
 
 COMPOSE = "local_kafka/docker-compose.yml"
@@ -92,6 +94,18 @@ def test_every_required_setting_is_given(tool, repo):
     for name, env in _app_services(_load(tool, repo)).items():
         missing = sorted(required - set(env))
         assert not missing, f"{name} lacks required settings: {missing}"
+
+
+def test_each_service_sets_what_its_functions_bindings_name(tool, repo):
+    # The runner resolves a binding's %Name% through Settings: a name missing here silently takes its default.
+    aliases = set(_aliases())
+    for name, env in _app_services(_load(tool, repo)).items():
+        named = set().union(*(settings_named(f) for f in functions(name))) & aliases
+        assert named or name == "receiver", name  # every other service has a trigger
+        missing = sorted(named - set(env))
+        assert not missing, f"{name} lacks what its functions' bindings name: {missing}"
+    receiver = _app_services(_load(tool, repo))["receiver"]
+    assert set(json.loads(receiver["DashboardApiUrls"])) == {"storage", "analyzer"}
 
 
 def test_the_settings_accept_the_compose_values(tool, repo):

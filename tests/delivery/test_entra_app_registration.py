@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 from bicep_json import accessor, resource, variable
+from function_apps import app_settings
+
+from shared.settings import SERVICES
 
 MODULE = "infra/modules/appregistration.bicep"
 
@@ -33,15 +36,19 @@ def test_it_issues_v2_tokens_with_the_admin_role_and_the_dashboard_scope(bicep):
     assert template["variables"]["adminRoleId"]["value"]["function"]["type"] == "guid"
     assert variable(template, "identifierUri").startswith("api://${tenant().tenantId}/")
     assert app["identifierUris"] == ["identifierUri"]
-    assert app["spa"]["redirectUris"] == ["${dashboardOrigin}/"]
+    assert app["spa"]["redirectUris"] == ["${dashboardOrigin}/", "${stagingDashboardOrigin}/"]
 
 
-def test_the_dashboard_redirect_is_the_receivers_origin(bicep):
+def test_the_dashboard_redirects_are_the_receivers_origins_on_both_slots(bicep):
     modules = bicep("infra/main.bicep")["modules"]
     assert modules["appRegistration"]["detail"]["path"] == "modules/appregistration.bicep"
-    assert modules["appRegistration"]["config"]["params"]["dashboardOrigin"] == "https://${hosts.receiver}"
-    hosts = variable(bicep("infra/main.bicep"), "hosts")
-    assert hosts["receiver"] == "${prefix}-receiver.azurewebsites.net"
+    params = modules["appRegistration"]["config"]["params"]
+    assert params["dashboardOrigin"] == "https://${hosts.receiver}"
+    assert params["stagingDashboardOrigin"] == "https://${stagingHosts.receiver}"
+    main = bicep("infra/main.bicep")
+    assert variable(main, "hosts")["receiver"] == "${prefix}-receiver.azurewebsites.net"
+    # A slot's default host name is <app>-<slot>.azurewebsites.net.
+    assert variable(main, "stagingHosts") == {s: f"${{prefix}}-{s}-staging.azurewebsites.net" for s in SERVICES}
 
 
 def test_every_app_expects_the_v2_token_shape(bicep):
@@ -50,10 +57,12 @@ def test_every_app_expects_the_v2_token_shape(bicep):
     assert common["AuthIssuer"] == "${authority}/v2.0"
     assert template["variables"]["authority"]["value"] == "${environment().authentication.loginEndpoint}${tenant}"
     # A v2.0 access token's aud is the bare client id, never api://...
-    assert common["AuthAudience"] == "authClientId" == common["AuthClientId"]
+    assert common["AuthAudience"] == "authClientId"
     assert common["AuthJwksUrl"] == "${authority}/discovery/v2.0/keys"
     assert common["AuthAdminRole"] == "Budget.Admin"
-    assert common["AuthScope"] == "authScope"
+    # The dashboard (the receiver's) signs in to the same registration and asks for its scope.
+    receiver = app_settings(template, "receiver")
+    assert (receiver["AuthClientId"], receiver["AuthScope"]) == ("authClientId", "authScope")
     params = bicep("infra/main.bicep")["modules"]["functions"]["config"]["params"]
     assert accessor(params["authClientId"]) == ("appRegistration", "outputs", "clientId")
     assert accessor(params["authScope"]) == ("appRegistration", "outputs", "scope")

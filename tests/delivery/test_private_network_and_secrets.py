@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from bicep_json import accessor, resource, variable
+from bicep_json import accessor, expr, resource, variable
+from function_apps import app_settings
 
 APPS = "infra/modules/functionapps.bicep"
 # Built-in role ids used anywhere in infra/, each checked against Microsoft's list
@@ -105,16 +106,34 @@ def test_gitlab_admits_entra_id_only_and_never_links_by_email(repo):
         assert f"{setting}: false" in bootstrap
 
 
-def test_the_dashboard_origin_alone_may_call_storage_and_analyzer(bicep):
+def test_each_slots_dashboard_alone_may_call_its_own_slots_storage_and_analyzer(bicep):
     template = bicep(APPS)
-    origins = variable(template, "corsOrigins")
-    assert origins == {"receiver": [], "storage": ["dashboardOrigin"], "processor": [], "analyzer": ["dashboardOrigin"]}
-    assert template["variables"]["dashboardOrigin"]["value"] == "https://${hosts.receiver}"
-    for name in ("app", "staging"):
-        cors = resource(template, name)["properties"]["siteConfig"]["cors"]
+    for slot, origin, site in (("", "dashboardOrigin", "app"), ("staging", "stagingDashboardOrigin", "staging")):
+        origins = variable(template, f"{slot}CorsOrigins" if slot else "corsOrigins")
+        assert origins == {"receiver": [], "storage": [origin], "processor": [], "analyzer": [origin]}
+        hosts = "stagingHosts" if slot else "hosts"
+        assert template["variables"][origin]["value"] == f"https://${{{hosts}.receiver}}"
+        cors = resource(template, site)["properties"]["siteConfig"]["cors"]
+        assert expr(cors["allowedOrigins"]) == f"{slot}{'C' if slot else 'c'}orsOrigins[service]"
         assert cors["supportCredentials"] is False
-    apis = variable(template, "dashboardApiUrls")
-    assert apis == {"storage": "https://${hosts.storage}", "analyzer": "https://${hosts.analyzer}"}
+
+
+def test_each_receiver_slot_names_its_own_slots_apis(bicep):
+    # DashboardApiUrls: the dashboard's API hosts and the base of the 202's Location (the storage app's
+    # /api/operations/{id}); a slot setting, so the production receiver never keeps staging's hosts after a swap.
+    template = bicep(APPS)
+    slots = (
+        ("productionSlot", "dashboardApiUrls", "hosts"),
+        ("stagingSlot", "stagingDashboardApiUrls", "stagingHosts"),
+    )
+    for slot, urls, hosts in slots:
+        assert expr(variable(template, slot)["receiver"]["DashboardApiUrls"]) == f"string({urls})"
+        assert variable(template, urls) == {api: f"https://${{{hosts}.{api}}}" for api in ("storage", "analyzer")}
+    assert "DashboardApiUrls" in variable(template, "slotSettingNames")["receiver"]
+    for service in ("storage", "processor", "analyzer"):
+        assert "DashboardApiUrls" not in app_settings(template, service)
+    params = bicep("infra/main.bicep")["modules"]["functions"]["config"]["params"]
+    assert (params["hosts"], params["stagingHosts"]) == ("hosts", "stagingHosts")
 
 
 def test_no_publishing_with_passwords(bicep):

@@ -9,7 +9,7 @@ import time
 
 from bench.common import RESULTS, save
 
-SUITES = ("bench.ingest", "bench.processor", "bench.analyzer", "bench.alerts")
+SUITES = ("bench.ingest", "bench.processor", "bench.analyzer", "bench.alerts", "bench.imports")
 
 
 def main() -> int:

@@ -3,9 +3,12 @@ import "./styles.css";
 import { Api } from "./api.js";
 import { Session } from "./auth.js";
 import { fill, h } from "./dom.js";
+import * as accounts from "./pages/accounts.js";
 import * as admin from "./pages/admin.js";
 import * as budgets from "./pages/budgets.js";
+import * as netWorth from "./pages/networth.js";
 import * as overview from "./pages/overview.js";
+import * as settings from "./pages/settings.js";
 import * as signIn from "./pages/signin.js";
 import * as transactions from "./pages/transactions.js";
 import { href, startRouter } from "./router.js";
@@ -14,6 +17,9 @@ const routes = {
   "/overview": { title: "Overview", render: overview.render },
   "/transactions": { title: "Transactions", render: transactions.render },
   "/budgets": { title: "Budgets", render: budgets.render },
+  "/accounts": { title: "Accounts", render: accounts.render },
+  "/net-worth": { title: "Net worth", render: netWorth.render },
+  "/settings": { title: "Settings", render: settings.render },
   "/admin": { title: "Administration", render: admin.render },
   "/sign-in": { title: "Sign in", render: signIn.render, public: true },
 };
@@ -21,6 +27,9 @@ const menu = [
   ["/overview", "Overview"],
   ["/transactions", "Transactions"],
   ["/budgets", "Budgets"],
+  ["/accounts", "Accounts"],
+  ["/net-worth", "Net worth"],
+  ["/settings", "Settings"],
   ["/admin", "Admin", { admin: true }],
 ];
 

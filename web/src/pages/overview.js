@@ -2,6 +2,7 @@
 // expenses, recent transactions and the latest alerts, with how fresh the figures are.
 import { keepAlerts } from "../components/alerts.js";
 import { budgetList } from "../components/budget-bars.js";
+import { convertedTotal } from "../components/converted.js";
 import { freshness } from "../components/freshness.js";
 import { monthPicker } from "../components/month-picker.js";
 import { describe, signedAmount } from "../components/transaction-row.js";
@@ -39,6 +40,7 @@ function totals(data) {
         ),
       ),
     ),
+    convertedTotal(data.converted), // with a home currency set: the month in it, naming the rates used
   );
 }
 

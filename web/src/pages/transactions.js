@@ -2,6 +2,7 @@
 // write is followed to its outcome; an edit or deletion names the version it was made on (If-Match), so one
 // made over a change from elsewhere is refused as a conflict, and the page offers to reload the row.
 import { freshness } from "../components/freshness.js";
+import { splitErrors } from "../components/split-rows.js";
 import { changes, transactionForm } from "../components/transaction-form.js";
 import { describe, signedAmount } from "../components/transaction-row.js";
 import { append, empty, failure, fill, h } from "../dom.js";
@@ -137,6 +138,7 @@ export async function render(main, { app, params, signal }) {
       showError(editor.form, line, { detail: outcomeText(outcome, what), errors: outcome.errors });
     }
     if (outcome.state === "saved" || outcome.code === "not_found") await load();
+    if (["closed", "not_found", "currency_mismatch"].includes(outcome.code)) await loadAccounts(); // offer them as they are now
     return outcome;
   }
 
@@ -163,7 +165,17 @@ export async function render(main, { app, params, signal }) {
   const editor = transactionForm({
     onSubmit: (body) => (editing ? saveEdit(editing, body) : create(body)),
     onCancel: () => startEdit(null),
+    line,
   });
+
+  /** The Account field's choices; without them the form still records transactions in no account. */
+  async function loadAccounts() {
+    try {
+      editor.setAccounts((await api.get("/api/accounts", undefined, { signal })).body.items);
+    } catch (error) {
+      if (error.name !== "AbortError") say(line, `Your accounts could not be read: ${error.detail}`, "error");
+    }
+  }
 
   async function create(body) {
     fill(offer);
@@ -174,7 +186,7 @@ export async function render(main, { app, params, signal }) {
       editor.edit(null);
       await settle(answer, "The transaction");
     } catch (error) {
-      if (error.name !== "AbortError") showError(editor.form, line, error);
+      if (error.name !== "AbortError") showError(editor.form, line, splitErrors(error));
     }
   }
 
@@ -187,7 +199,7 @@ export async function render(main, { app, params, signal }) {
       startEdit(null);
       await settle(answer, "The change", { t, after: "edit" });
     } catch (error) {
-      if (error.name !== "AbortError") showError(editor.form, line, error);
+      if (error.name !== "AbortError") showError(editor.form, line, splitErrors(error));
     }
   }
 
@@ -223,5 +235,5 @@ export async function render(main, { app, params, signal }) {
       more,
     ),
   );
-  await load();
+  await Promise.all([load(), loadAccounts()]);
 }

@@ -37,6 +37,16 @@ def _database(root: Root) -> None:
         raise RuntimeError(f"schema at {have}, this code needs {', '.join(sorted(state.heads))}: run the migrations")
 
 
+def _topics(s, services: set[str]) -> list[str]:
+    """The topics the hosted services use: on Event Hubs an app's identity sees only the hubs it has a role on."""
+    used = {
+        "receiver": [s.transactions_topic],
+        "storage": [s.transactions_topic, s.dead_letter_topic, s.changes_topic],
+        "analyzer": [s.queries_topic, s.results_topic, s.changes_topic, s.alerts_topic],
+    }
+    return sorted({t for name in services for t in used.get(name, [])})
+
+
 @router.get(
     "/health",
     summary="200 when the broker and the database answer and the schema is current; 503 naming what fails",
@@ -48,10 +58,10 @@ async def health(root: RootDep) -> JsonResponse:
     s = root.settings
     services = set(s.enabled_services)
     probes = []
-    if {"receiver", "storage", "analyzer"} & services:
-        topics = [s.transactions_topic, s.dead_letter_topic]
+    topics = _topics(s, services)
+    if topics:
         probes.append(_probe("broker", lambda: root.publisher.check(topics), checks))
-    if {"storage", "processor"} & services:
+    if {"storage", "processor", "analyzer"} & services:
         probes.append(_probe("database", lambda: _database(root), checks))
     await asyncio.gather(*probes)
     failing = sorted(name for name, state in checks.items() if state != "ok")

@@ -48,7 +48,7 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
     if all(e.get("loc", ("",))[0] in ("query", "header") for e in errors):
         listed = field_errors(errors, skip=1)
         return problem_response(Problem(400, f"Invalid parameters: {describe(listed)}", errors=listed))
-    items = [e for e in errors if len(e.get("loc", ())) >= 3 and e["loc"][0] == "body" and isinstance(e["loc"][2], int)]
+    items = [e for e in errors if tuple(e.get("loc", ()))[:2] == ("body", "transactions") and len(e["loc"]) >= 3]
     if items and len(items) == len(errors):
         return problem_response(_batch_refused(items, exc.body))
     return problem_response(invalid(errors, skip=1))

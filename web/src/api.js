@@ -13,8 +13,9 @@ export class ApiError extends Error {
 
 /** The service that owns a path: writes go to the receiver; reads of one's transactions and operations to storage. */
 export function serviceFor(method, path) {
-  if (/^\/api\/(reports|admin|alerts)(\/|$)/.test(path)) return "analyzer";
-  if (method === "GET" && /^\/api\/(transactions|operations)(\/|$)/.test(path)) return "storage";
+  if (/^\/api\/(reports|admin|alerts|webhooks)(\/|$)/.test(path)) return "analyzer";
+  if (method === "GET" && /^\/api\/(transactions|operations|accounts|settings)(\/|$)/.test(path)) return "storage";
+  if (/^\/api\/rates(\/|$)/.test(path)) return "storage";
   return "receiver";
 }
 

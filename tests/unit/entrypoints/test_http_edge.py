@@ -209,3 +209,14 @@ def test_without_a_token_nothing_about_the_body_is_said(api):
     for body, ctype in ((b"{", "application/json"), (b"x" * 100_000, "application/json"), (b"a=1", "text/plain")):
         r = http.post("/api/transactions", content=body, headers={"content-type": ctype})
         assert r.status_code == 401, (body[:10], r.text)
+
+
+def test_a_bad_split_of_one_transaction_names_its_field_not_a_batch_item(api, issuer):
+    http = TestClient(api, raise_server_exceptions=False)
+    body = {"type": "expense", "amount": "10.00", "currency": "EUR", "category": "c", "date": "2026-01-02",
+            "splits": [{"category": "a", "amount": "4.00"}, {"category": "b", "amount": "x"}]}  # fmt: skip
+    r = http.post("/api/transactions", json=body, headers={"Authorization": f"Bearer {issuer.token('u')}"})
+    assert r.status_code == 422
+    problem = problem_of(r)
+    assert problem["detail"].startswith("The request has invalid fields: ")
+    assert any(e["field"].startswith("splits.1") for e in problem["errors"])

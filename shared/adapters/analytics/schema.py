@@ -133,6 +133,15 @@ DDL = (
         PRIMARY KEY (currency, day)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS ix_rates_change_seq ON exchange_rates (change_seq)",
+    # Every user the store holds and the sequence of the user's newest change: what a publication rewrites
+    # (shared/adapters/analytics/sharding.py). `hash` places the user in a shard of the published snapshot.
+    """CREATE TABLE IF NOT EXISTS users (
+        user_id TEXT PRIMARY KEY,
+        hash INTEGER NOT NULL,               -- CRC-32 of the id: shard k of N holds the k-th Nth of the range
+        change_seq INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS ix_users_change_seq ON users (change_seq)",
+    "CREATE INDEX IF NOT EXISTS ix_users_hash ON users (hash)",
     # Budget against actual: each budget beside the month's expenses in its category and currency.
     """CREATE VIEW IF NOT EXISTS budget_vs_actual AS
     SELECT b.user_id, b.month, b.category, b.currency,
@@ -143,6 +152,12 @@ DDL = (
     LEFT JOIN monthly_totals AS t
         ON t.user_id = b.user_id AND t.month = b.month AND t.category = b.category AND t.currency = b.currency""",
 )
+
+
+# A part of a published snapshot holds some users' rows: every table but the exchange rates, which all users share
+# and which readers attach from the snapshot's rates file (an unqualified name finds the attached table).
+RATES_DDL = tuple(s for s in DDL if "exchange_rates" in s and "VIEW" not in s)
+PART_DDL = tuple(s for s in DDL if s not in RATES_DDL)
 
 
 def to_e4(amount: Decimal) -> int:

@@ -16,17 +16,14 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from shared.adapters.analytics.account_changes import (
     ACCOUNT_SOURCE_COLUMNS,
-    RATE_SOURCE_COLUMNS,
     SETTINGS_SOURCE_COLUMNS,
     TRANSFER_SOURCE_COLUMNS,
     account_tuple,
@@ -46,6 +43,7 @@ from shared.adapters.analytics.apply import (
     existing_transfers,
     upsert,
 )
+from shared.adapters.analytics.change_pages import pages, rate_pages
 from shared.adapters.analytics.changes import (
     BUDGET_SOURCE_COLUMNS,
     SOURCE_COLUMNS,
@@ -53,10 +51,13 @@ from shared.adapters.analytics.changes import (
     change_from_source,
     plan_page,
 )
+from shared.adapters.analytics.sharding import note_users
+from shared.adapters.analytics.state import SourceChanged, check_source, read_state, write_state
 from shared.adapters.analytics.writer import connect_writer, immediate, writer_lock
 from shared.adapters.mysql.source import committed_high, source_identity
 
 log = logging.getLogger("budget.processor")
+__all__ = ["SourceChanged", "SyncResult", "sync", "write_state"]  # SourceChanged, write_state: from state.py
 
 PAGE_SIZE = 5_000
 # Copies of MySQL tables, upserted when newer: (table, columns read, store statement, row conversion).
@@ -143,97 +144,39 @@ def _inode(path: str) -> int | None:
         return None
 
 
-class SourceChanged(Exception):
-    """The store was built from another database, or from this one before it went back in time: only a rebuild
-    makes it right again; applying changes on top would answer from the wrong data."""
-
-
-def _state(conn: sqlite3.Connection) -> tuple[int, int, str | None]:
-    row = conn.execute("SELECT watermark, transactions, source_id FROM sync_state WHERE id = 1").fetchone()
-    return (int(row[0]), int(row[1]), row[2]) if row else (0, 0, None)
-
-
-def write_state(
-    conn: sqlite3.Connection, *, watermark: int, transactions: int, source_id: str, rebuild_reason: str | None = None
-) -> None:
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    conn.execute(
-        "INSERT INTO sync_state (id, watermark, synced_at, transactions, source_id) VALUES (1, ?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark, synced_at = excluded.synced_at, "
-        "transactions = excluded.transactions, source_id = excluded.source_id",
-        (watermark, now, transactions, source_id),
-    )
-    if rebuild_reason is not None:
-        conn.execute("UPDATE sync_state SET rebuilt_at = ?, rebuild_reason = ? WHERE id = 1", (now, rebuild_reason))
-
-
 def _sync_in_transaction(
     conn: sqlite3.Connection, engine: Engine, page_size: int, after_page: AfterPage | None, started: float
 ) -> SyncResult:
-    previous, live, built_from = _state(conn)
+    previous, live, built_from = read_state(conn)
     source = source_identity(engine)
     hi = committed_high(engine)
-    if built_from is not None and built_from != source:
-        raise SourceChanged(f"the store was built from database {built_from}; the source now is {source}")
-    if hi < previous:
-        raise SourceChanged(f"the source's newest change {hi} is below the store's watermark {previous}: a restore")
-    read = applied = pages = 0
+    check_source(built_from, previous, source=source, hi=hi)
+    read = applied = pages_done = 0
 
-    def page_done(rows: int, changed: int) -> None:
-        nonlocal read, applied, pages
-        read, applied, pages = read + rows, applied + changed, pages + 1
+    def page_done(rows: int, changed: int, users: Iterable[tuple[str, int]] = ()) -> None:
+        nonlocal read, applied, pages_done
+        note_users(conn, users)  # what the next publication rewrites, committed with the rows
+        read, applied, pages_done = read + rows, applied + changed, pages_done + 1
         if after_page:
-            after_page(pages)
+            after_page(pages_done)
 
     with engine.connect() as mysql:
-        for rows in _pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size):
+        for rows in pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size):
             changes = [change_from_source(r) for r in rows]
             plan = plan_page(changes, existing_transactions(conn, [c.row.key for c in changes]))
             apply_plan(conn, plan)
             live += plan.live_delta
-            page_done(len(rows), plan.applied)
-        for rows in _pages(mysql, "transfers", TRANSFER_SOURCE_COLUMNS, previous, hi, page_size):
+            page_done(len(rows), plan.applied, ((c.row.user_id, c.row.change_seq) for c in changes))
+        for rows in pages(mysql, "transfers", TRANSFER_SOURCE_COLUMNS, previous, hi, page_size):
             moves = [transfer_from_source(r) for r in rows]
             transfers = plan_transfers(moves, existing_transfers(conn, [row.key for row, _ in moves]))
             apply_transfers(conn, transfers)
-            page_done(len(rows), transfers.applied)
+            page_done(len(rows), transfers.applied, ((row.user_id, row.change_seq) for row, _ in moves))
         for table, columns, statement, convert in _COPIES:
-            for rows in _pages(mysql, table, columns, previous, hi, page_size):
-                page_done(len(rows), upsert(conn, statement, [convert(r) for r in rows]))
-        for rows in _rate_pages(mysql, previous, hi, page_size):
+            for rows in pages(mysql, table, columns, previous, hi, page_size):
+                # Each copy's columns start with user_id and end with change_seq.
+                page_done(len(rows), upsert(conn, statement, [convert(r) for r in rows]), ((r[0], r[-1]) for r in rows))
+        for rows in rate_pages(mysql, previous, hi, page_size):
             page_done(len(rows), upsert(conn, UPSERT_RATE, [rate_tuple(r) for r in rows]))
     write_state(conn, watermark=hi, transactions=live, source_id=source)
     return SyncResult(read, applied, previous, hi, time.monotonic() - started)
-
-
-def _pages(mysql: sa.Connection, table: str, columns: str, after: int, hi: int, size: int):
-    """Keyset pages in change_seq order over the unique index: cost follows the changes, not the table."""
-    query = sa.text(
-        f"SELECT {columns} FROM {table} WHERE change_seq > :after AND change_seq <= :hi ORDER BY change_seq LIMIT :size"
-    )
-    seq_at = [c.strip() for c in columns.split(",")].index("change_seq")
-    while after < hi:
-        rows = mysql.execute(query, {"after": after, "hi": hi, "size": size}).all()
-        if not rows:
-            return
-        yield rows
-        after = rows[-1][seq_at]
-
-
-_RATES_AFTER = (
-    f"SELECT {RATE_SOURCE_COLUMNS} FROM exchange_rates WHERE change_seq <= :hi AND (change_seq > :seq "
-    "OR (change_seq = :seq AND (currency > :currency OR (currency = :currency AND day > :day)))) "
-    "ORDER BY change_seq, currency, day LIMIT :size"
-)
-
-
-def _rate_pages(mysql: sa.Connection, after: int, hi: int, size: int):
-    """Rates share one change_seq per load: pages are keyed on (change_seq, currency, day), its index's order."""
-    key = {"seq": after, "currency": "", "day": "0001-01-01"}
-    while True:
-        rows = mysql.execute(sa.text(_RATES_AFTER), {**key, "hi": hi, "size": size}).all()
-        if not rows:
-            return
-        yield rows
-        currency, day, _, _, seq = rows[-1]
-        key = {"seq": seq, "currency": currency, "day": day}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shared.adapters.analytics.schema import ADDED_COLUMNS, BACKFILL, DDL
+from shared.adapters.analytics.sharding import backfill_users
 
 log = logging.getLogger("budget.analytics")
 
@@ -62,8 +64,11 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
                 if (table, column) in BACKFILL:
                     conn.execute(BACKFILL[(table, column)])
+        had_users = conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'users'").fetchone() is not None
         for statement in DDL:
             conn.execute(statement)
+        if not had_users:
+            backfill_users(conn)  # a store from before `users`: its publications need every user in it
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -80,3 +85,16 @@ def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # SMB mounts refuse fsync on a directory; there the server has made the rename durable before replying.
+        if exc.errno not in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)

@@ -140,6 +140,7 @@ class Root:
             store_path=s.analytics_store_path,
             snapshot_dir=s.analytics_snapshot_dir,
             min_interval_s=s.analytics_snapshot_min_interval_s,
+            load_budget_s=s.analytics_load_budget_s,
         )
 
     @once

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # empty: the analyzer reads AnalyticsStorePath itself, as on one machine.
     analytics_snapshot_dir: str = Field("", validation_alias=_alias("AnalyticsSnapshotDir"))
     analytics_snapshot_min_interval_s: int = Field(300, ge=0, validation_alias=_alias("AnalyticsSnapshotMinIntervalS"))
+    # A full load of the store (a new instance, a rebuild) stops starting steps after this many seconds of a timer
+    # run and resumes at the next: under host.json's functionTimeout (10 minutes), with room for the sync and the
+    # publication that follow the load's last step.
+    analytics_load_budget_s: float = Field(420, gt=0, validation_alias=_alias("AnalyticsLoadBudgetS"))
 
     @field_validator("services")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shared.adapters.analytics.publish import GRACE_S, POINTER, current_snapshot, parse_name, prune, publish_snapshot
+from shared.adapters.analytics.manifest import Listing
+from shared.adapters.analytics.publish import (
+    GRACE_S,
+    POINTER,
+    current_snapshot,
+    parse_name,
+    prune,
+    publish_snapshot,
+    read_manifest,
+)
 from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
 from shared.adapters.analytics.sync import sync
 from shared.bootstrap import Root
@@ -44,7 +54,7 @@ def _spend(user: str, amount: str, month: str = "2026-05"):
 
 
 def _published(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if parse_name(p.name))
+    return sorted(p.name for p in directory.iterdir() if parse_name(p.name))  # the manifests
 
 
 def _expense(conn, user: str) -> int:
@@ -53,6 +63,12 @@ def _expense(conn, user: str) -> int:
 
 def _summary(directory: Path, user: str) -> dict:
     return queries.answer("monthly-summary", {"month": "2026-05"}, user_id=user, is_admin=False, store_path=directory)
+
+
+def _files(directory: Path) -> list[str]:
+    """The snapshot files of the directory: manifests, parts, rates."""
+    listing = Listing.of([p.name for p in directory.iterdir()])
+    return sorted([p.name for p in listing.published] + list(listing.data))
 
 
 def test_a_published_snapshot_holds_what_the_sync_committed(apply, mysql, db, store_path, snapshots, user):
@@ -65,11 +81,16 @@ def test_a_published_snapshot_holds_what_the_sync_committed(apply, mysql, db, st
     assert parse_name(published.name).watermark == run.watermark
     assert store_totals(snapshots, user) == mysql_totals(db, user)
     with open_reader(snapshots) as conn:
-        assert freshness(conn)["watermark"] == run.watermark  # the watermark travels inside the file
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
+        assert freshness(conn)["watermark"] == run.watermark  # the watermark travels with the manifest
     conn.close()
+    manifest = read_manifest(published)
+    for name in manifest.files():  # and inside every file: each holds one state, at that watermark
+        part = sqlite3.connect(snapshots / name)
+        assert part.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
+        assert part.execute("SELECT watermark FROM sync_state").fetchone()[0] == run.watermark
+        part.close()
     # Opened immutable: reading leaves no -wal, -shm or journal files on the share.
-    assert sorted(p.name for p in snapshots.iterdir()) == sorted([POINTER, published.name])
+    assert sorted(p.name for p in snapshots.iterdir()) == sorted([POINTER, published.name, *manifest.files()])
 
 
 def test_a_reader_keeps_the_snapshot_it_opened_while_a_new_one_is_published(
@@ -79,14 +100,14 @@ def test_a_reader_keeps_the_snapshot_it_opened_while_a_new_one_is_published(
     sync(engine=mysql, path=store_path)
     publish_snapshot(store_path, snapshots)
     before = store_totals(snapshots, user)
-    reader = open_reader(snapshots)
+    reader = open_reader(snapshots, user)
 
     try:
         apply([_spend(user, "2.00")])
         sync(engine=mysql, path=store_path)
         with read_snapshot(reader):
             first = _expense(reader, user)
-            publish_snapshot(store_path, snapshots, keep=1, grace_s=0)  # and prunes the file the reader holds
+            publish_snapshot(store_path, snapshots, keep=1, grace_s=0)  # and prunes what only the old one named
             second = _expense(reader, user)
         with read_snapshot(reader):
             later = _expense(reader, user)
@@ -94,7 +115,7 @@ def test_a_reader_keeps_the_snapshot_it_opened_while_a_new_one_is_published(
         reader.close()
 
     assert first == second == later == 10_000  # the old file, whole, for as long as it stays open
-    assert len(_published(snapshots)) == 1  # its file was deleted under it (on SMB: refused, retried later)
+    assert len([n for n in _files(snapshots) if n.startswith("manifest-")]) == 1  # the old manifest is gone
     assert store_totals(snapshots, user) != before  # a new reader resolves CURRENT again: the new snapshot
     assert store_totals(snapshots, user) == mysql_totals(db, user)
 
@@ -107,7 +128,7 @@ publish_snapshot(sys.argv[1], sys.argv[2], before_rename=lambda temp: os.kill(os
 """
 
 
-def test_a_publisher_killed_before_its_rename_leaves_current_naming_a_complete_file(
+def test_a_publisher_killed_before_its_rename_leaves_current_naming_a_complete_manifest(
     apply, mysql, db, store_path, snapshots, user
 ):
     apply([_spend(user, "3.00")])
@@ -116,6 +137,7 @@ def test_a_publisher_killed_before_its_rename_leaves_current_naming_a_complete_f
     pointer = (snapshots / POINTER).read_bytes()
     apply([_spend(user, "4.00")])
     sync(engine=mysql, path=store_path)
+    before = set(snapshots.iterdir())
 
     killed = subprocess.run(
         [sys.executable, "-c", _KILL_BEFORE_RENAME, str(store_path), str(snapshots)],
@@ -125,18 +147,21 @@ def test_a_publisher_killed_before_its_rename_leaves_current_naming_a_complete_f
     )
 
     assert killed.returncode == -signal.SIGKILL
-    temps = [p for p in snapshots.iterdir() if p.name.endswith(".tmp")]
-    assert len(temps) == 1  # the copy got as far as the share
+    left = sorted(set(snapshots.iterdir()) - before)
+    temps = [p for p in left if p.name.endswith(".tmp")]
+    assert len(temps) == 1 and temps[0].name.startswith(".manifest-")  # the manifest, not yet renamed
+    assert set(left) - set(temps) and not {p.name for p in left} & read_manifest(first).files()  # its new files
     assert (snapshots / POINTER).read_bytes() == pointer
     assert current_snapshot(snapshots) == first
+    assert all((snapshots / name).exists() for name in read_manifest(first).files())  # complete, every file there
     assert store_totals(snapshots, user)[("2026-05", "rent", "EUR")][1] == Decimal("3")
 
     # Once the grace period is over the dead publisher's files go; the next publication proceeds as usual.
-    assert prune(snapshots, now=datetime.now(UTC) + timedelta(seconds=GRACE_S)) == temps
+    assert sorted(prune(snapshots, now=datetime.now(UTC) + timedelta(seconds=GRACE_S))) == left
     second = publish_snapshot(store_path, snapshots)
     assert current_snapshot(snapshots) == second != first
     assert store_totals(snapshots, user) == mysql_totals(db, user)
-    assert not list(store_path.parent.glob(f"{store_path.name}.snapshot-*"))  # its local scratch copy too
+    assert not list(store_path.parent.glob(f"{store_path.name}.publish*"))  # its local scratch files too
 
 
 def test_pruning_keeps_the_newest_snapshots_and_the_recently_superseded_ones(apply, mysql, store_path, snapshots, user):
@@ -145,13 +170,19 @@ def test_pruning_keeps_the_newest_snapshots_and_the_recently_superseded_ones(app
     start = datetime.now(UTC)
     minutes = (0, 10, 20, 30, 31, 32)
 
-    names = [publish_snapshot(store_path, snapshots, keep=3, now=start + timedelta(minutes=m)).name for m in minutes]
+    names = []
+    for m in minutes:
+        apply([_spend(user, "0.01")])  # each publication has a change to write
+        sync(engine=mysql, path=store_path)
+        names.append(publish_snapshot(store_path, snapshots, keep=3, now=start + timedelta(minutes=m)).name)
 
     # 0 and 10 were superseded long enough ago; 20 is beyond the newest 3 but was superseded only 2 minutes ago.
     assert _published(snapshots) == sorted(names[2:])
     assert current_snapshot(snapshots).name == names[-1]
     newest = publish_snapshot(store_path, snapshots, keep=3, now=start + timedelta(minutes=40))
     assert _published(snapshots) == sorted([*names[-2:], newest.name])
+    named = set().union(*(read_manifest(snapshots / n).files() for n in _published(snapshots)))
+    assert set(_files(snapshots)) == named | set(_published(snapshots))  # no file that no manifest names is left
 
 
 def test_the_analyzer_answers_from_the_new_snapshot_once_it_is_published(apply, mysql, store_path, snapshots, user):

@@ -87,7 +87,8 @@ def mysql_totals(db, user: str) -> dict:
 
 
 def store_totals(path, user: str) -> dict:
-    with open_reader(path) as conn:
+    """The user's totals in the store, or in the snapshot published to `path` (a directory): the user's file."""
+    with open_reader(path, user) as conn:
         rows = conn.execute(
             "SELECT month, category, currency, income_e4, expense_e4, count FROM monthly_totals WHERE user_id = ?",
             (user,),
@@ -102,7 +103,7 @@ def mysql_rows(db, user: str) -> dict:
 
 
 def store_rows(path, user: str) -> dict:
-    with open_reader(path) as conn:
+    with open_reader(path, user) as conn:
         rows = conn.execute("SELECT id, amount_e4, category, version FROM transactions WHERE user_id = ?", (user,))
         return {i: (from_e4(a), c, v) for i, a, c, v in rows}
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.adapters.analytics.conversion import conversion, grouped, parts, rate_day
 from shared.adapters.analytics.schema import from_e4
+from shared.adapters.analytics.snapshot import user_connection
 from shared.domain.calendar import month_end, month_of, month_window, split_period
 from shared.domain.money import format_amount
 from shared.domain.report_params import MonthReport, MonthsReport, PeriodReport
@@ -28,10 +29,19 @@ SHARE = Decimal("0.0001")
 
 @dataclass(frozen=True)
 class QueryContext:
+    """`conn` is what the caller's reports read: given the root of a published snapshot, the file that holds the
+    caller; `store` stays the whole, for the administrators' reports (snapshot.store_parts)."""
+
     conn: sqlite3.Connection
     user_id: str
     now: dt.datetime
     source_head: Callable[[int], SourceHead] | None = None  # MySQL, for `lag` only
+    store: sqlite3.Connection | None = None
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            object.__setattr__(self, "store", self.conn)
+            object.__setattr__(self, "conn", user_connection(self.conn, self.user_id))
 
 
 # -- helpers --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { fill, h } from "./dom.js";
 import * as accounts from "./pages/accounts.js";
 import * as admin from "./pages/admin.js";
 import * as budgets from "./pages/budgets.js";
+import * as importPage from "./pages/import.js";
 import * as netWorth from "./pages/networth.js";
 import * as overview from "./pages/overview.js";
 import * as settings from "./pages/settings.js";
@@ -17,6 +18,7 @@ const routes = {
   "/overview": { title: "Overview", render: overview.render },
   "/transactions": { title: "Transactions", render: transactions.render },
   "/budgets": { title: "Budgets", render: budgets.render },
+  "/import": { title: "Import", render: importPage.render },
   "/accounts": { title: "Accounts", render: accounts.render },
   "/net-worth": { title: "Net worth", render: netWorth.render },
   "/settings": { title: "Settings", render: settings.render },
@@ -27,6 +29,7 @@ const menu = [
   ["/overview", "Overview"],
   ["/transactions", "Transactions"],
   ["/budgets", "Budgets"],
+  ["/import", "Import"],
   ["/accounts", "Accounts"],
   ["/net-worth", "Net worth"],
   ["/settings", "Settings"],

@@ -51,6 +51,9 @@ def _wrk(url: str, token: str, body: str, seconds: int = WRK_SECONDS) -> tuple[f
     return rps, int(bad.group(1)) if bad else 0
 
 
+_PREPARE = "from cli.runner.stack import prepare; from shared.settings import Settings; prepare(Settings())"
+
+
 def _serve(env: dict, port: int, services: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "http", "--port", str(port), "--workers", "1"],
@@ -237,11 +240,19 @@ def run(results: dict) -> None:
         "BUDGET_HOME": str(work),
     }
     try:
-        subprocess.run([sys.executable, "-c", "from cli.runner.stack import prepare; prepare()"], env=env, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _PREPARE,
+            ],
+            env=env,
+            check=True,
+        )
         token = issuer.token("bench-user", ttl_s=3600)
         # (a) posts tens of thousands of events: its own topic, so (b)'s storage starts from an empty one.
         recv_env = {**env, "TransactionsTopic": f"bench-recv-{run_id}", "DeadLetterTopic": f"bench-recv-{run_id}.dlt"}
-        subprocess.run([sys.executable, "-c", "from cli.runner.stack import prepare; prepare()"], env=recv_env,
+        subprocess.run([sys.executable, "-c", _PREPARE], env=recv_env,
                        check=True)  # fmt: skip
         results.update(receiver_vs_bare(recv_env, token))
         results.update(ingest_vs_raw(env, token, database))

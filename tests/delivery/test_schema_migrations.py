@@ -31,7 +31,16 @@ def test_migrations_run_after_the_image_and_before_any_deployment(repo):
 
 def test_the_migrate_target_signs_in_as_the_migrator(repo):
     out = subprocess.run(
-        ["make", "-n", "migrate-azure", "MYSQL_HOST=db.example", "MIGRATOR_CLIENT_ID=cid", "APP_PREFIX=p"],
+        # --no-print-directory: run from `make test` (MAKELEVEL 1), make would announce its directory.
+        [
+            "make",
+            "-n",
+            "--no-print-directory",
+            "migrate-azure",
+            "MYSQL_HOST=db.example",
+            "MIGRATOR_CLIENT_ID=cid",
+            "APP_PREFIX=p",
+        ],  # fmt: skip
         cwd=repo,
         capture_output=True,
         text=True,

@@ -77,8 +77,10 @@ def dev_token(url: str, user: str) -> str:
     return httpx.post(f"{url}/api/dev/token", json={"user": user}, timeout=5).json()["access_token"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # Package scope: Playwright's sync API keeps an event loop running on this thread while it is open, and
+    # tests run after the browser tests call asyncio.run(), which refuses to start inside a running loop.
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make browser-deps`"
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -28,8 +28,13 @@ def test_locally_the_triggers_carry_no_credentials(settings):
 
 
 def test_with_entra_id_each_trigger_signs_in_with_its_app_registrations_client_credentials(settings):
-    azure = settings.model_copy(update={"kafka_broker_list": EVENT_HUBS["KafkaBrokerList"],
-                                        "kafka_security_protocol": "SASL_SSL", "kafka_sasl_mechanism": "OAUTHBEARER"})  # fmt: skip
+    azure = settings.model_copy(
+        update={
+            "kafka_broker_list": EVENT_HUBS["KafkaBrokerList"],
+            "kafka_security_protocol": "SASL_SSL",
+            "kafka_sasl_mechanism": "OAUTHBEARER",
+        }
+    )
     bindings = kafka_bindings(azure)
     assert set(bindings) >= {"store_transactions", "answer_queries", "budget_alerts"}
     for binding in bindings.values():

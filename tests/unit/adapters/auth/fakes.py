@@ -43,6 +43,11 @@ class FakeJwksSource:
     def release(self) -> None:
         self._gate.set()
 
+    @property
+    def hung(self) -> bool:
+        """A fetch is being held back (hang() without release())."""
+        return not self._gate.is_set()
+
     def fetch(self) -> dict[str, Any]:
         self.fetched_at.append(self.clock())
         self._gate.wait(timeout=30)

@@ -1,7 +1,10 @@
-"""The API stays responsive while the identity provider hangs: key fetches never run on the event loop."""
+"""The API stays responsive while the identity provider hangs: key fetches never run on the event loop.
+
+The proof is one of order, not of speed: while the fetch is still held (the fake source does not answer until
+released), other requests on the same loop are answered, and the one that needs the keys is not.
+"""
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -35,35 +38,31 @@ def api(settings, source):
     return build(root)[0]
 
 
-async def _timed(client: httpx.AsyncClient, token: str) -> tuple[int, float]:
-    started = time.perf_counter()
+async def _status(client: httpx.AsyncClient, token: str) -> int:
     # An empty object: refused with 422 right after authentication, touching no service.
     response = await client.post("/api/transactions", json={}, headers={"Authorization": f"Bearer {token}"})
     if response.status_code == 503:
         assert response.headers["Retry-After"] == "1" and "signing keys" in response.json()["detail"]
-    return response.status_code, time.perf_counter() - started
+    return response.status_code
 
 
 def test_a_hung_key_fetch_holds_up_neither_the_loop_nor_tokens_of_known_keys(api, issuer, stranger, source):
     cached = issuer.token("alice")
 
-    async def scenario() -> tuple[int, float]:
+    async def scenario() -> int:
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            assert (await _timed(client, cached))[0] == 422  # verified once, with the keys fetched then
+            assert await _status(client, cached) == 422  # verified once, with the keys fetched then
             source.hang()
             try:
-                waiting = asyncio.create_task(_timed(client, stranger.token("mallory")))
+                waiting = asyncio.create_task(_status(client, stranger.token("mallory")))
                 await asyncio.sleep(0.1)  # mallory's unknown kid has started a fetch, which hangs
-                status, took = await _timed(client, cached)  # answered from the cache
-                assert status == 422 and took < 0.3
-                status, took = await _timed(client, issuer.token("carol"))  # a new token under a known key
-                assert status == 422 and took < 0.3
-                assert not waiting.done()
-                return await waiting
+                assert await _status(client, cached) == 422  # answered from the cache, the fetch still held
+                assert await _status(client, issuer.token("carol")) == 422  # a new token under a known key
+                assert not waiting.done() and source.hung  # nothing above waited for the key fetch
+                return await waiting  # mallory waits in a worker thread, never on the loop
             finally:
                 source.release()
 
-    status, took = asyncio.run(scenario())
-    # mallory waited a bounded second in a worker thread, then was told to retry: the keys could not be read.
-    assert status == 503 and 0.8 < took < 3
+    # mallory's wait is bounded (SigningKeys wait_s): told to retry, as the keys could not be read.
+    assert asyncio.run(scenario()) == 503

@@ -21,9 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("transactions", sa.Column("import_ref", sa.String(36), nullable=True))
-    op.create_index(
-        "uq_transactions_import_ref", "transactions", ["user_id", "account_id", "import_ref"], unique=True
-    )
+    op.create_index("uq_transactions_import_ref", "transactions", ["user_id", "account_id", "import_ref"], unique=True)
     op.add_column("operations", sa.Column("matched", sa.Integer, nullable=False, server_default="0"))
 
 

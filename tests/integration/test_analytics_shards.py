@@ -8,6 +8,7 @@ snapshot published right after it.
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 import uuid
 from decimal import Decimal
@@ -18,6 +19,7 @@ import pytest
 from shared.adapters.analytics.publish import current_snapshot, publish_snapshot, read_manifest
 from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
 from shared.adapters.analytics.sync import sync
+from shared.adapters.analytics.writer import connect_writer
 from shared.domain.accounts import UserSettings
 from shared.domain.events import BudgetSet, SettingsSet
 from shared.domain.transactions import Budget
@@ -182,3 +184,68 @@ def test_a_reader_never_sees_a_mix_of_two_publications(apply, mysql, store_path,
     assert not failures, failures
     assert len(set(checked)) > 1  # the readers saw several publications come and go
     assert len(read_manifest(current_snapshot(snapshots)).shards) > 1
+
+
+def _log(store: Path) -> list[int]:
+    conn = sqlite3.connect(store)
+    try:
+        return [r[0] for r in conn.execute("SELECT change_seq FROM user_changes ORDER BY 1")]
+    finally:
+        conn.close()
+
+
+def test_a_store_from_before_shards_gains_its_users_and_is_published_whole_then_by_its_log(
+    apply, mysql, store_path, snapshots
+):
+    rng = random.Random(2)
+    users = [f"old-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    apply([_spend(u, rng) for u in users])
+    sync(engine=mysql, path=store_path)
+    old = sqlite3.connect(store_path, isolation_level=None)  # as the previous version left its stores
+    old.executescript(
+        "DROP TABLE users; DROP TABLE user_changes; ALTER TABLE sync_state DROP COLUMN log_from;"
+        "CREATE INDEX ix_tx_user_month_cat ON transactions (user_id, month, category);"
+    )
+    old.close()
+
+    connect_writer(store_path).close()  # as the next process's writer connection upgrades it
+    run = sync(engine=mysql, path=store_path)
+    first = read_manifest(publish_snapshot(store_path, snapshots))
+    apply([_spend(users[0], rng)])
+    sync(engine=mysql, path=store_path)
+    second = read_manifest(publish_snapshot(store_path, snapshots))
+
+    conn = sqlite3.connect(store_path)
+    held = {r[0] for r in conn.execute("SELECT user_id FROM users")}
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'index'")}
+    conn.close()
+    assert set(users) <= held and "ix_tx_user_month_cat" not in indexes
+    assert first.watermark == run.watermark and not first.layers  # every user, in the shards
+    assert [x.users for x in second.layers] == [(users[0],)]  # then only the user that changed
+    assert all(seq > second.watermark for seq in _log(store_path))  # published: that much of the log is gone
+    summary = _ask(snapshots, "monthly-summary", {"month": f"{YEAR}-01"}, users[0])
+    assert summary == _ask(store_path, "monthly-summary", {"month": f"{YEAR}-01"}, users[0])
+
+
+def test_a_publication_after_a_watermark_the_log_no_longer_reaches_writes_every_shard(
+    apply, mysql, store_path, snapshots
+):
+    rng = random.Random(3)
+    user = f"log-{uuid.uuid4().hex[:8]}"
+    apply([_spend(user, rng)])
+    sync(engine=mysql, path=store_path)
+    first = publish_snapshot(store_path, snapshots)
+    apply([_spend(user, rng)])
+    sync(engine=mysql, path=store_path)
+    publish_snapshot(store_path, snapshots)  # prunes the log up to its watermark
+    (snapshots / "CURRENT").write_text(f"{first.name}\n")  # the share restored to an older snapshot
+    apply([_spend(user, rng)])
+    sync(engine=mysql, path=store_path)
+
+    third = read_manifest(publish_snapshot(store_path, snapshots))
+
+    assert not third.layers and all(s.file.endswith(tuple(f"-s{k}.db" for k in range(len(third.shards))))
+                                    for s in third.shards)  # fmt: skip
+    assert _ask(snapshots, "trend", {"months": "6", "until": f"{YEAR}-06"}, user) == _ask(
+        store_path, "trend", {"months": "6", "until": f"{YEAR}-06"}, user
+    )

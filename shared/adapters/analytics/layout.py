@@ -30,6 +30,7 @@ class StoreFacts:
     watermark: int
     state: dict  # sync_state: synced_at, transactions, source_id, rebuilt_at, rebuild_reason
     rates_seq: int  # the newest change_seq among the exchange rates
+    log_from: int = 0  # the store's log of changed users reaches back to here
 
     @property
     def transactions(self) -> int:
@@ -58,6 +59,8 @@ def full_reason(prev: Manifest | None, facts: StoreFacts, rows_per_shard: int = 
         return "the store was rebuilt"
     if facts.watermark < prev.watermark:
         return "the store is behind the published snapshot"
+    if prev.watermark < facts.log_from:
+        return "the store's log of changed users no longer reaches back to the published snapshot"
     if len(prev.shards) < MAX_SHARDS and facts.transactions > REGROW * len(prev.shards) * rows_per_shard:
         return "the store outgrew its shards"
     return None

@@ -202,6 +202,7 @@ def _steps(
                 )
             else:  # the watermark arrives with the last of the data; the checkpoint goes
                 write_state(conn, watermark=hi, transactions=live, source_id=source, rebuild_reason=reason)
+                conn.execute("UPDATE sync_state SET log_from = ?", (hi,))  # nothing logged: the next one is full
                 conn.execute("DROP TABLE load_state")
         steps += 1
         if progress and read:

@@ -40,8 +40,8 @@ from shared.adapters.analytics.manifest import (
     unreferenced,
 )
 from shared.adapters.analytics.parts import copy_durably, write_part, write_rates
-from shared.adapters.analytics.sharding import ROWS_PER_SHARD, hash_range
-from shared.adapters.analytics.writer import fsync_dir, writer_lock
+from shared.adapters.analytics.sharding import ROWS_PER_SHARD, changed_since, forget_changes, hash_range
+from shared.adapters.analytics.writer import fsync_dir, immediate, writer_lock
 
 log = logging.getLogger("budget.processor")
 
@@ -108,6 +108,7 @@ def publish_snapshot(
             shutil.rmtree(scratch, ignore_errors=True)
         final = _write_manifest(directory, manifest, at, before_rename)
         _point_at(directory, final.name, at)
+        _forget(store, manifest.watermark)
     kind = "full" if decided.full else f"{len(decided.layer)} users, {len(decided.fold)} shards folded"
     log.info("published analytics snapshot %s (watermark %d, %s)", final, manifest.watermark, kind)
     prune(directory, keep=keep, grace_s=grace_s, now=at)
@@ -155,17 +156,29 @@ def _facts(store: Path) -> StoreFacts:
         state = dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else {}
         state.pop("id", None)
         watermark = int(state.pop("watermark", 0) or 0)
+        log_from = int(state.pop("log_from", 0) or 0)
         rates_seq = conn.execute("SELECT COALESCE(MAX(change_seq), 0) FROM exchange_rates").fetchone()[0]
     finally:
         conn.close()
-    return StoreFacts(watermark, state, rates_seq)
+    return StoreFacts(watermark, state, rates_seq, log_from)
 
 
 def _changed(store: Path, after: int) -> list[str]:
-    """Users whose newest change is above the last publication's watermark (an index range of `users`)."""
+    """Users with a change above the last publication's watermark: the tail of the store's log."""
     conn = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        return [r[0] for r in conn.execute("SELECT user_id FROM users WHERE change_seq > ? ORDER BY user_id", (after,))]
+        return changed_since(conn, after)
+    finally:
+        conn.close()
+
+
+def _forget(store: Path, watermark: int) -> None:
+    """Once CURRENT names the new manifest, the log up to its watermark has served: the next publication reads on
+    from there (or, should CURRENT ever name an older one, sees that the log starts later and writes every shard)."""
+    conn = sqlite3.connect(store, isolation_level=None, timeout=30)
+    try:
+        with immediate(conn):
+            forget_changes(conn, watermark)
     finally:
         conn.close()
 

@@ -33,7 +33,6 @@ DDL = (
         PRIMARY KEY (user_id, id)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS ix_tx_user_date ON transactions (user_id, booking_date, recorded_at, id)",
-    "CREATE INDEX IF NOT EXISTS ix_tx_user_month_cat ON transactions (user_id, month, category)",
     """CREATE TABLE IF NOT EXISTS monthly_totals (
         user_id TEXT NOT NULL,
         month TEXT NOT NULL,
@@ -63,7 +62,8 @@ DDL = (
         transactions INTEGER NOT NULL,       -- live transaction rows in the store
         source_id TEXT,                      -- the identity of the MySQL database it was built from
         rebuilt_at TEXT,                     -- when it was last rebuilt whole, and why
-        rebuild_reason TEXT
+        rebuild_reason TEXT,
+        log_from INTEGER NOT NULL DEFAULT 0  -- user_changes holds every per-user change above this sequence
     )""",
     """CREATE TABLE IF NOT EXISTS transaction_splits (
         user_id TEXT NOT NULL,
@@ -133,15 +133,18 @@ DDL = (
         PRIMARY KEY (currency, day)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS ix_rates_change_seq ON exchange_rates (change_seq)",
-    # Every user the store holds and the sequence of the user's newest change: what a publication rewrites
-    # (shared/adapters/analytics/sharding.py). `hash` places the user in a shard of the published snapshot.
+    # For publishing (shared/adapters/analytics/sharding.py): every user the store holds, placed in a shard of the
+    # published snapshot by `hash`, written once per user; and a log of which user each change was for, appended
+    # to in change order, which the publisher reads after the last published watermark and then prunes.
     """CREATE TABLE IF NOT EXISTS users (
         user_id TEXT PRIMARY KEY,
-        hash INTEGER NOT NULL,               -- CRC-32 of the id: shard k of N holds the k-th Nth of the range
-        change_seq INTEGER NOT NULL
+        hash INTEGER NOT NULL                -- CRC-32 of the id: shard k of N holds the k-th Nth of the range
     ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS ix_users_change_seq ON users (change_seq)",
     "CREATE INDEX IF NOT EXISTS ix_users_hash ON users (hash)",
+    """CREATE TABLE IF NOT EXISTS user_changes (
+        change_seq INTEGER PRIMARY KEY,      -- one counter numbers every per-user table's changes in MySQL
+        user_id TEXT NOT NULL
+    )""",
     # Budget against actual: each budget beside the month's expenses in its category and currency.
     """CREATE VIEW IF NOT EXISTS budget_vs_actual AS
     SELECT b.user_id, b.month, b.category, b.currency,
@@ -175,6 +178,13 @@ ADDED_COLUMNS = (
     ("sync_state", "rebuild_reason", "TEXT"),
     ("transactions", "account_id", "TEXT"),  # no account before accounts existed: NULL is right
     ("monthly_totals", "transactions", "INTEGER NOT NULL DEFAULT 0"),
+    ("sync_state", "log_from", "INTEGER NOT NULL DEFAULT 0"),
 )
-# Run in the transaction that adds the column: exact for the rows a store held before, which had no splits.
-BACKFILL = {("monthly_totals", "transactions"): "UPDATE monthly_totals SET transactions = count"}
+# Run in the transaction that adds the column: exact for the rows a store held before, which had no splits; a
+# store from before the change log has logged nothing up to its watermark.
+BACKFILL = {
+    ("monthly_totals", "transactions"): "UPDATE monthly_totals SET transactions = count",
+    ("sync_state", "log_from"): "UPDATE sync_state SET log_from = watermark",
+}
+# Indexes a store may still have that nothing reads any more: each one cost a page write per change.
+DROPPED_INDEXES = ("ix_tx_user_month_cat",)

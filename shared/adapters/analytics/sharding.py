@@ -1,10 +1,10 @@
-"""Which part of a published snapshot holds a user: a stable hash of the user id, cut into N equal ranges.
+"""Which part of a published snapshot holds a user, and which users changed since the last publication.
 
-The working store keeps every user it holds in `users` (user_id, hash, change_seq of the user's newest change),
-written by the sync and the load in the same transaction as the rows. A publication asks it two questions, both
-index ranges: which users changed after a watermark (`change_seq`), and which users fall in a shard (`hash`).
-A shard is a range of the 32-bit hash, not `hash % N`, so the number of shards can change at a full publication
-without touching the working store.
+The working store keeps every user it holds in `users` (user_id, hash), written once per user, and a log of the
+user each change was for in `user_changes`, appended to in the sync's transaction: a publication reads the log
+after the last published watermark (a range of its key) and prunes it. Both cost a change next to nothing: an
+index lookup, and a row appended at the end of a B-tree. A shard is a range of the 32-bit hash, not `hash % N`,
+so the number of shards can change at a full publication without touching the working store.
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ from collections.abc import Iterable
 HASH_SPACE = 1 << 32
 ROWS_PER_SHARD = 100_000  # a full publication cuts the store into shards of about this many transactions
 MAX_SHARDS = 256
+LOG_KEEP = 1_000_000  # sequences the log reaches back at most when nothing publishes (a publication prunes it)
 
-UPSERT_USERS = (
-    "INSERT INTO users (user_id, hash, change_seq) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
-    "change_seq = max(users.change_seq, excluded.change_seq)"
-)
 # Every table that holds rows of one user (exchange_rates is the one table shared by all users).
 USER_TABLES = (
     "transactions",
@@ -53,27 +50,36 @@ def shard_count(rows: int, rows_per_shard: int = ROWS_PER_SHARD) -> int:
     return max(1, min(MAX_SHARDS, math.ceil(rows / rows_per_shard)))
 
 
-def touched(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int, int]]:
-    """`users` rows for (user_id, change_seq) pairs: one per user, with its newest change."""
-    newest: dict[str, int] = {}
-    for user_id, seq in pairs:
-        if seq > newest.get(user_id, -1):
-            newest[user_id] = seq
-    return [(user_id, user_hash(user_id), seq) for user_id, seq in newest.items()]
+def note_users(conn: sqlite3.Connection, pairs: Iterable[tuple[str, int]], *, log: bool = True) -> None:
+    """Record, inside the caller's transaction, the users of these (user_id, change_seq) changes: each user once in
+    `users`, and (unless `log` is off, as in a full load, which a full publication follows) each change in the log."""
+    pairs = list(pairs)
+    conn.executemany(
+        "INSERT OR IGNORE INTO users (user_id, hash) VALUES (?, ?)", [(u, user_hash(u)) for u in {u for u, _ in pairs}]
+    )
+    if log:
+        conn.executemany(
+            "INSERT OR REPLACE INTO user_changes (change_seq, user_id) VALUES (?, ?)", [(s, u) for u, s in pairs]
+        )
 
 
-def note_users(conn: sqlite3.Connection, pairs: Iterable[tuple[str, int]]) -> None:
-    """Record in `users` that these users changed (inside the caller's transaction)."""
-    rows = touched(pairs)
-    if rows:
-        conn.executemany(UPSERT_USERS, rows)
+def changed_since(conn: sqlite3.Connection, after: int) -> list[str]:
+    """Users with a change above `after`, the log's own key range."""
+    rows = conn.execute("SELECT DISTINCT user_id FROM user_changes WHERE change_seq > ? ORDER BY user_id", (after,))
+    return [r[0] for r in rows]
 
 
-# The tables copied from MySQL, each row with its change_seq (splits, totals and months derive from them).
+def forget_changes(conn: sqlite3.Connection, through: int) -> None:
+    """Drop the log up to `through` (inside the caller's transaction): nothing will ask about those changes again,
+    and a publication after a watermark below `log_from` knows the log no longer reaches back that far."""
+    conn.execute("DELETE FROM user_changes WHERE change_seq <= ?", (through,))
+    conn.execute("UPDATE sync_state SET log_from = max(log_from, ?) WHERE id = 1", (through,))
+
+
 _COPIED = ("transactions", "budgets", "accounts", "transfers", "user_settings")
-_ALL_USERS = " UNION ALL ".join(f"SELECT user_id, change_seq FROM {t}" for t in _COPIED)
 
 
 def backfill_users(conn: sqlite3.Connection) -> None:
-    """Fill `users` in a store from before it existed: every user with a row, at the newest change of its rows."""
-    note_users(conn, conn.execute(f"SELECT user_id, MAX(change_seq) FROM ({_ALL_USERS}) GROUP BY user_id"))
+    """Fill `users` in a store from before it existed: every user with a row in a table copied from MySQL."""
+    rows = conn.execute(" UNION ".join(f"SELECT user_id FROM {t}" for t in _COPIED))
+    conn.executemany("INSERT OR IGNORE INTO users (user_id, hash) VALUES (?, ?)", ((u, user_hash(u)) for (u,) in rows))

@@ -51,7 +51,7 @@ from shared.adapters.analytics.changes import (
     change_from_source,
     plan_page,
 )
-from shared.adapters.analytics.sharding import note_users
+from shared.adapters.analytics.sharding import LOG_KEEP, forget_changes, note_users
 from shared.adapters.analytics.state import SourceChanged, check_source, read_state, write_state
 from shared.adapters.analytics.writer import connect_writer, immediate, writer_lock
 from shared.adapters.mysql.source import committed_high, source_identity
@@ -179,4 +179,6 @@ def _sync_in_transaction(
         for rows in rate_pages(mysql, previous, hi, page_size):
             page_done(len(rows), upsert(conn, UPSERT_RATE, [rate_tuple(r) for r in rows]))
     write_state(conn, watermark=hi, transactions=live, source_id=source)
+    if hi > LOG_KEEP:
+        forget_changes(conn, hi - LOG_KEEP)  # a publication prunes it; this bounds it when none runs
     return SyncResult(read, applied, previous, hi, time.monotonic() - started)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.adapters.analytics.schema import ADDED_COLUMNS, BACKFILL, DDL
+from shared.adapters.analytics.schema import ADDED_COLUMNS, BACKFILL, DDL, DROPPED_INDEXES
 from shared.adapters.analytics.sharding import backfill_users
 
 log = logging.getLogger("budget.analytics")
@@ -64,10 +64,14 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
                 if (table, column) in BACKFILL:
                     conn.execute(BACKFILL[(table, column)])
-        had_users = conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'users'").fetchone() is not None
+        for index in DROPPED_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {index}")
+        users = {row[1] for row in conn.execute("PRAGMA table_info(users)")}
+        if "change_seq" in users:  # the first layout of `users`, briefly on main: the log replaced its column
+            conn.execute("DROP TABLE users")
         for statement in DDL:
             conn.execute(statement)
-        if not had_users:
+        if users != {"user_id", "hash"}:
             backfill_users(conn)  # a store from before `users`: its publications need every user in it
     except BaseException:
         conn.execute("ROLLBACK")

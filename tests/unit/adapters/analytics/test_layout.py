@@ -36,9 +36,11 @@ def test_the_number_of_shards_follows_the_store_within_bounds():
     assert shard_count(10**12) == 256
 
 
-def test_the_first_publication_after_a_rebuild_or_from_another_source_writes_every_shard():
+def test_the_first_publication_after_a_rebuild_or_from_another_source_or_past_the_log_writes_every_shard():
     prev = _manifest()
-    for facts in (_facts(rebuilt_at="2026-01-01T00:00:00+00:00"), _facts(source_id="db-2"), _facts(watermark=4)):
+    log_pruned = StoreFacts(10, dict(STATE), 0, log_from=6)  # the log of changed users starts after the manifest
+    for facts in (_facts(rebuilt_at="2026-01-01T00:00:00+00:00"), _facts(source_id="db-2"), _facts(watermark=4),
+                  log_pruned):  # fmt: skip
         decided = plan(prev, facts, ["alice"])
         assert decided.full and decided.fold == list(range(decided.shards)) and not decided.layer
     assert plan(None, _facts(), []).full

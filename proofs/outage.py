@@ -55,6 +55,7 @@ class OutageResult:
     duplicated: int = 0
     extra: int = 0
     unexpected: int = 0  # statuses other than 202 and 503 (0 = no answer counts as unexpected too)
+    no_answers: list[str] = field(default_factory=list)  # when each was sent and what the client saw
 
     @property
     def ok(self) -> bool:
@@ -78,6 +79,7 @@ class OutageResult:
             f"202s from before, unconsumed in Tansu's memory when it stopped: {self.accepted_before_stop_missing}",
             f"outage: ids retried with the same id after the outage: {self.retried}, 202: {self.retried_accepted}, "
             f"without a row: {self.retried_missing}; duplicated={self.duplicated} extra={self.extra}",
+            *(f"outage: no answer: {line}" for line in self.no_answers),
         ]
 
 
@@ -134,6 +136,9 @@ def _analyse(samples: list[Sample], clock: Clock, result: OutageResult) -> None:
     result.down_s = clock.back - clock.dead
     result.down_statuses = Counter(s.status for s in samples if clock.dead <= s.sent < clock.back)
     result.unexpected = sum(1 for s in samples if s.status not in (202, 503))
+    result.no_answers = [
+        f"sent at {s.sent:.2f}s, gave up at {s.done:.2f}s: {s.error}" for s in samples if s.status == 0
+    ]
     after = sorted((s for s in samples if s.sent >= clock.dead), key=lambda s: s.sent)
     accepted_done = [s.done for s in after if s.status == 202 and s.done >= clock.back]
     result.first_202_after_s = (min(accepted_done) - clock.back) if accepted_done else None

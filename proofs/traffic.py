@@ -142,6 +142,7 @@ class Sample:
     sent: float
     done: float
     status: int  # 0 = no answer
+    error: str = ""  # for status 0: what the client saw instead (the httpx exception's class and text)
 
     @property
     def latency(self) -> float:
@@ -162,11 +163,12 @@ async def open_loop(
     async def one(i: int, due: float) -> None:
         kind, key, method, url, body, headers = build(i)
         sent = time.monotonic()
+        error = ""
         try:
             status = (await client.request(method, url, json=body, headers=headers)).status_code
-        except httpx.HTTPError:
-            status = 0
-        samples.append(Sample(kind, key, due - start, sent - start, time.monotonic() - start, status))
+        except httpx.HTTPError as e:
+            status, error = 0, f"{type(e).__name__}: {e}"
+        samples.append(Sample(kind, key, due - start, sent - start, time.monotonic() - start, status, error))
 
     for i in range(int(rate * duration_s)):
         due = start + i / rate

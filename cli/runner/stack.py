@@ -99,6 +99,9 @@ def serve_http(*, host: str, port: int, workers: int) -> None:
         loop="uvloop",
         log_level="warning",
         access_log=False,
+        # uvicorn's 5 s default equals httpx's keepalive expiry: a client sending on a connection the server is
+        # closing that instant gets a ReadError for a POST it cannot safely retry. The server must outlive clients.
+        timeout_keep_alive=65,
     )
 
 

@@ -20,19 +20,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    TypeAdapter,
-    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
 
-from shared.domain.fields import Amount, BookingDate, CurrencyCode, Description
-from shared.domain.money import MAX_AMOUNT, MoneyError, format_amount, minor_units, parse_amount
+from shared.domain.fields import Balance, BookingDate, CurrencyCode, Description, PositiveAmount
+from shared.domain.money import MoneyError, fit_amount, format_amount
 
 MAX_ACCOUNT_NAME = 100
-_MOST_MINOR_UNITS = 4  # CLF and UYW
-# The shape of every decimal string, signed here; sizes and minor units are money.parse_amount's rules.
-_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]*)?")
 _NAME = re.compile(r"^[^\x00-\x1f]+$")
 
 
@@ -53,47 +48,6 @@ class AccountType(StrEnum):
 LIABILITIES = frozenset({AccountType.credit_card, AccountType.loan})
 
 
-def parse_signed_amount(raw: object, currency: str) -> Decimal:
-    """A balance such as "-1200.50" or "0": money.parse_amount's rules, applied to its magnitude."""
-    if not isinstance(raw, str):
-        raise MoneyError('amount must be a decimal string such as "-12.50", not a JSON number')
-    text = raw.strip()
-    if not _DECIMAL.fullmatch(text):
-        raise MoneyError(f'amount {raw!r} must be a plain decimal such as "-12.50" or "0"')
-    magnitude = text.removeprefix("-")
-    if Decimal(magnitude) == 0:  # parse_amount refuses zero, which a balance may well be
-        digits = minor_units(currency)
-        if len(magnitude.partition(".")[2]) > digits:
-            raise MoneyError(f"{currency} amounts have at most {digits} decimal places; got {raw!r}")
-        return Decimal(0).scaleb(-digits)
-    value = parse_amount(magnitude, currency)
-    return -value if text.startswith("-") else value
-
-
-def _positive_decimal(raw: object) -> Decimal:
-    """A positive decimal string kept as written: its minor units are checked once its currency is known."""
-    if not isinstance(raw, str) or not _DECIMAL.fullmatch(raw.strip()) or raw.strip().startswith("-"):
-        raise ValueError('amount must be a positive decimal string such as "12.50"')
-    value = Decimal(raw.strip())
-    if not 0 < value < MAX_AMOUNT:
-        raise ValueError(f"amount must be greater than zero and below {MAX_AMOUNT:,}")
-    if -int(value.as_tuple().exponent) > _MOST_MINOR_UNITS:
-        raise ValueError(f"amount {raw!r} has more decimal places than any currency ({_MOST_MINOR_UNITS})")
-    return value
-
-
-def fit_amount(amount: Decimal, currency: str) -> Decimal:
-    """The amount checked against the currency's minor units and size (MoneyError when it does not fit)."""
-    return parse_amount(format(amount, "f"), currency)
-
-
-def _signed_for_currency(value: object, info: ValidationInfo) -> Decimal:
-    currency = info.data.get("currency")
-    if currency is None:
-        raise ValueError("opening_balance cannot be checked without a valid currency")
-    return parse_signed_amount(value, currency)
-
-
 def _clean_name(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("name must be a string")
@@ -103,13 +57,6 @@ def _clean_name(value: object) -> str:
     return value
 
 
-_AMOUNT_SCHEMA: dict[str, Any] = TypeAdapter(Amount).json_schema()
-_SIGNED_SCHEMA = {
-    "type": "string",
-    "pattern": r"^-?(0|[1-9][0-9]{0,11})(\.[0-9]{1,3})?$",
-    "examples": ["-1200.50"],
-    "description": "Signed decimal string below 10^12 in size; at most the currency's minor units.",
-}
 _NAME_SCHEMA = {
     "type": "string",
     "minLength": 1,
@@ -119,8 +66,6 @@ _NAME_SCHEMA = {
 }
 _ID_SCHEMA = {"type": "string", "format": "uuid"}
 
-SignedAmount = Annotated[Decimal, BeforeValidator(_signed_for_currency), WithJsonSchema(_SIGNED_SCHEMA)]
-PositiveAmount = Annotated[Decimal, BeforeValidator(_positive_decimal), WithJsonSchema(_AMOUNT_SCHEMA)]
 AccountName = Annotated[str, BeforeValidator(_clean_name), WithJsonSchema(_NAME_SCHEMA)]
 
 
@@ -135,7 +80,7 @@ class NewAccount(_Strict):
     name: AccountName
     type: AccountType
     currency: CurrencyCode
-    opening_balance: SignedAmount
+    opening_balance: Balance
     opening_date: BookingDate
 
     def to_json(self) -> dict[str, Any]:

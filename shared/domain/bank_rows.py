@@ -6,37 +6,22 @@ do not (QIF, most CSV exports), so storage checks the amount against the account
 
 from __future__ import annotations
 
-import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from shared.domain.fields import BookingDate, CurrencyCode, Description, Payee
-from shared.domain.money import MAX_AMOUNT
+from shared.domain.money import parse_amount
 
 MAX_REFERENCE = 500
-_MOST_MINOR_UNITS = 4  # CLF and UYW: no currency has more
-_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def _signed_amount(raw: object) -> Decimal:
-    """A signed decimal string (or a Decimal, in the process that parsed it): not zero, below MAX_AMOUNT in size."""
-    if isinstance(raw, Decimal):
-        value = raw
-    elif isinstance(raw, str) and _DECIMAL.fullmatch(raw):
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise ValueError(f"amount {raw!r} is not a decimal") from None
-    else:
-        raise ValueError('amount must be a signed decimal string such as "-12.50"')
-    if not value.is_finite() or value == 0 or abs(value) >= MAX_AMOUNT:
-        raise ValueError(f"amount must be a non-zero number below {MAX_AMOUNT:,} in size")
-    if -int(value.as_tuple().exponent) > _MOST_MINOR_UNITS:
-        raise ValueError(f"amount {raw} has more decimal places than any currency ({_MOST_MINOR_UNITS})")
-    return value
+    """A signed, non-zero amount (or a Decimal, in the process that parsed it); the account's currency, known only
+    to storage, checks its minor units there."""
+    return parse_amount(format(raw, "f") if isinstance(raw, Decimal) else raw, None, signed=True)
 
 
 SignedAmount = Annotated[

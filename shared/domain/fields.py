@@ -86,11 +86,30 @@ def _changed_amount(value: object, info: ValidationInfo) -> Decimal:
     return parse_amount(value, info.data.get("currency"))
 
 
+def _positive_amount(value: object) -> Decimal:
+    """A positive amount whose currency is the account's, checked once the account is known (transfers, splits)."""
+    return parse_amount(value, None)
+
+
+def _balance_for_currency(value: object, info: ValidationInfo) -> Decimal:
+    """A balance may be negative (what is owed) or zero; checked against the currency validated just before it."""
+    currency = info.data.get("currency")
+    if currency is None:
+        raise ValueError("the balance cannot be checked without a valid currency")
+    return parse_amount(value, currency, signed=True, zero=True)
+
+
 _AMOUNT_SCHEMA = {
     "type": "string",
     "pattern": r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,3})?$",
     "examples": ["12.50"],
     "description": "Positive decimal string below 10^12; at most the currency's minor units (EUR 2, JPY 0, KWD 3).",
+}
+_BALANCE_SCHEMA = {
+    "type": "string",
+    "pattern": r"^-?(0|[1-9][0-9]{0,11})(\.[0-9]{1,3})?$",
+    "examples": ["-1200.50"],
+    "description": "Signed decimal string below 10^12 in size; at most the currency's minor units.",
 }
 _CURRENCY_SCHEMA = {
     "type": "string",
@@ -121,6 +140,8 @@ _PAYEE_SCHEMA = {
 CurrencyCode = Annotated[str, BeforeValidator(normalize_currency), WithJsonSchema(_CURRENCY_SCHEMA)]
 Amount = Annotated[Decimal, BeforeValidator(_amount_for_currency), WithJsonSchema(_AMOUNT_SCHEMA)]
 ChangedAmount = Annotated[Decimal, BeforeValidator(_changed_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
+PositiveAmount = Annotated[Decimal, BeforeValidator(_positive_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
+Balance = Annotated[Decimal, BeforeValidator(_balance_for_currency), WithJsonSchema(_BALANCE_SCHEMA)]
 Category = Annotated[str, BeforeValidator(_clean_category), WithJsonSchema(CATEGORY_SCHEMA)]
 Tags = Annotated[list[str], BeforeValidator(_clean_tags), WithJsonSchema(_TAGS_SCHEMA)]
 Description = Annotated[str | None, BeforeValidator(_clean_description), WithJsonSchema(_DESCRIPTION_SCHEMA)]

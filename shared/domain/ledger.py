@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from shared.domain.accounts import Account, Refusal, check_entry, fit_amount
+from shared.domain.accounts import Account, Refusal, check_entry
 from shared.domain.events import TransactionCreated, TransactionDeleted, TransactionUpdated
-from shared.domain.money import MoneyError, check_minor_units
+from shared.domain.money import MoneyError, check_minor_units, fit_amount
 from shared.domain.operations import Rejection, conflict, invalid, not_found
 from shared.domain.splits import Split, check_splits
 

@@ -13,9 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from shared.domain.accounts import Account, Refusal, check_transfer, fit_amount
+from shared.domain.accounts import Account, Refusal, check_transfer
 from shared.domain.events import AccountChanged, AccountOpened, SettingsSet, TransferCreated, TransferDeleted
 from shared.domain.ledger import APPLIED, DUPLICATE, Accounts, Result, refused, rejected
+from shared.domain.money import fit_amount
 from shared.domain.operations import Rejection, not_found
 
 

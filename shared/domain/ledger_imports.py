@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from shared.domain.accounts import Account, Refusal, check_entry, fit_amount
+from shared.domain.accounts import Account, Refusal, check_entry
 from shared.domain.events import TransactionImported
 from shared.domain.imports import Candidate, kind_and_amount, propose_matches
 from shared.domain.ledger import APPLIED, DUPLICATE, Record, Result, refused, rejected
-from shared.domain.money import MoneyError
+from shared.domain.money import MoneyError, fit_amount
 from shared.domain.operations import Rejection
 
 UNCATEGORIZED = "uncategorized"

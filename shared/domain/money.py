@@ -9,7 +9,7 @@ from iso4217 import Currency
 
 # Large enough for any personal budget, small enough for DECIMAL(19, 4) with room for sums.
 MAX_AMOUNT = Decimal("1000000000000")
-_MAX_MINOR_UNITS = 4  # CLF and UYW; the store keeps 4 fraction digits
+MAX_MINOR_UNITS = 4  # CLF and UYW: no currency has more; the store keeps 4 fraction digits
 # ASCII digits only: Decimal() would also take "1_000" and non-Latin digits such as "١٢".
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?")
 
@@ -38,30 +38,43 @@ def normalize_currency(code: object) -> str:
     return code
 
 
-def parse_amount(raw: object, currency: str | None) -> Decimal:
-    """A positive amount given as a decimal string, with no more fraction digits than the currency has.
+def parse_amount(raw: object, currency: str | None, *, signed: bool = False, zero: bool = False) -> Decimal:
+    """An amount given as a decimal string, with no more fraction digits than the currency has: the one rule for
+    every amount the product takes. Positive unless `signed` (a bank row, a balance), never zero unless `zero`
+    (an opening balance).
 
-    Without a currency (a correction of the amount alone) only the form is checked here, up to the 4 fraction
-    digits any currency may have; `check_minor_units` then checks it against the stored currency.
+    Without a currency (a correction of the amount alone, a bank row from a file that names none) only the form
+    is checked here, up to the 4 fraction digits any currency may have; `check_minor_units` then checks it against
+    the stored currency.
     """
+    example = '"-12.50"' if signed else '"12.50"'
     if not isinstance(raw, str):
-        raise MoneyError('amount must be a decimal string such as "12.50", not a JSON number')
+        raise MoneyError(f"amount must be a decimal string such as {example}, not a JSON number")
     text = raw.strip()
-    if not _PLAIN_DECIMAL.fullmatch(text):
-        raise MoneyError(f'amount {raw!r} must be a plain positive decimal such as "12.50"')
+    magnitude = text.removeprefix("-") if signed else text
+    if not _PLAIN_DECIMAL.fullmatch(magnitude):
+        kind = "decimal" if signed else "positive decimal"
+        raise MoneyError(f"amount {raw!r} must be a plain {kind} such as {example}")
     try:
-        value = Decimal(text)
+        value = Decimal(magnitude)
     except InvalidOperation:
-        raise MoneyError(f'amount {raw!r} is not a number; write it like "12.50"') from None
-    if not value.is_finite() or value <= 0:
-        raise MoneyError("amount must be greater than zero")
+        raise MoneyError(f"amount {raw!r} is not a number; write it like {example}") from None
+    if not value.is_finite() or (value == 0 and not zero):
+        raise MoneyError("amount must not be zero" if signed else "amount must be greater than zero")
     if value >= MAX_AMOUNT:
-        raise MoneyError(f"amount must be below {MAX_AMOUNT:,}")
+        raise MoneyError(f"amount must be below {MAX_AMOUNT:,}" + (" in size" if signed else ""))
+    if text.startswith("-") and value:
+        value = -value  # "-0" is zero, never a negative zero that would print as "-0.00"
     if currency is None:
-        if len(text.partition(".")[2]) > _MAX_MINOR_UNITS:
-            raise MoneyError(f"amount {raw!r} has more than {_MAX_MINOR_UNITS} decimal places")
+        if len(magnitude.partition(".")[2]) > MAX_MINOR_UNITS:
+            raise MoneyError(f"amount {raw!r} has more than {MAX_MINOR_UNITS} decimal places")
         return value  # its exponent keeps the digits as written, for check_minor_units
     return check_minor_units(value, currency, shown=raw)
+
+
+def fit_amount(amount: Decimal, currency: str) -> Decimal:
+    """A parsed amount checked against the currency's minor units and size (MoneyError when it does not fit)."""
+    return parse_amount(format(amount, "f"), currency, signed=amount < 0)
 
 
 def check_minor_units(value: Decimal, currency: str, *, shown: object = None) -> Decimal:

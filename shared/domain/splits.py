@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
-from shared.domain.accounts import PositiveAmount, Refusal, fit_amount
-from shared.domain.fields import Category, Description
-from shared.domain.money import MoneyError, format_amount
+from shared.domain.accounts import Refusal
+from shared.domain.fields import Category, Description, PositiveAmount
+from shared.domain.money import MoneyError, fit_amount, format_amount
 
 MAX_SPLITS = 50
 

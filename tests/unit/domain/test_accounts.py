@@ -17,9 +17,8 @@ from shared.domain.accounts import (
     UserSettings,
     check_entry,
     check_transfer,
-    parse_signed_amount,
 )
-from shared.domain.money import MoneyError
+from shared.domain.money import MoneyError, parse_amount
 
 
 def account_body(**overrides) -> dict:
@@ -61,7 +60,7 @@ def stored(currency="EUR", *, name="Current", closed=False, opened=dt.date(2026,
     ],
 )
 def test_a_balance_may_be_negative_or_zero(raw, currency, value):
-    parsed = parse_signed_amount(raw, currency)
+    parsed = parse_amount(raw, currency, signed=True, zero=True)
     assert parsed == value
     assert str(parsed) == str(value)  # exponent and sign as the currency writes them: never "-0.00"
 
@@ -69,19 +68,19 @@ def test_a_balance_may_be_negative_or_zero(raw, currency, value):
 @pytest.mark.parametrize("raw", ["+5", "- 5", "--5", "1e3", "5-", "", "0.000", "12.345", "-12.345", "1000000000000"])
 def test_a_balance_is_refused_unless_it_is_a_plain_decimal_in_the_currencys_minor_units(raw):
     with pytest.raises(MoneyError):
-        parse_signed_amount(raw, "EUR")
+        parse_amount(raw, "EUR", signed=True, zero=True)
 
 
 def test_a_json_number_is_refused_as_a_balance():
     with pytest.raises(MoneyError, match="not a JSON number"):
-        parse_signed_amount(-5, "EUR")
+        parse_amount(-5, "EUR", signed=True, zero=True)
 
 
 def test_the_api_document_describes_the_balances_the_validator_accepts():
     pattern = NewAccount.model_json_schema()["properties"]["opening_balance"]["pattern"]
     for raw in ["-1200.50", "0", "-0.5", "999999999999.99", "12.50"]:
         assert re.fullmatch(pattern, raw), raw
-        parse_signed_amount(raw, "EUR")
+        parse_amount(raw, "EUR", signed=True, zero=True)
     for raw in ["+5", "1e3", "- 5", "1000000000000"]:
         assert not re.fullmatch(pattern, raw), raw
 

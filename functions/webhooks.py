@@ -15,7 +15,8 @@ from functions.deps import Caller, RootDep
 from functions.errors import JsonResponse
 from functions.kafka import batch_trigger, inbound
 from shared.bootstrap import Root
-from shared.services.webhooks import NewWebhook, Webhooks
+from shared.domain.webhooks import NewWebhook
+from shared.services.webhooks import Webhooks
 
 log = logging.getLogger("budget.webhooks")
 router = APIRouter(prefix="/api", tags=["webhooks"], route_class=JsonRoute, strict_content_type=False)

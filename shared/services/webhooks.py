@@ -18,61 +18,32 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.adapters.kafka.messages import InboundMessage
-from shared.adapters.mysql.webhooks import AttemptResult, Delivery, NewDelivery, Webhook, WebhookStore
-from shared.adapters.webhooks.events import EVENT_TYPES, Poison, SourceEvent, from_alert, from_change
+from shared.adapters.mysql.webhooks import WebhookStore
+from shared.adapters.webhooks.events import Poison, SourceEvent, from_alert, from_change
 from shared.adapters.webhooks.guard import AddressGuard, Refused
 from shared.adapters.webhooks.sender import Outcome
 from shared.adapters.webhooks.signing import new_secret
+from shared.domain.webhooks import (
+    DISABLE_AFTER,
+    LEASE,
+    MAX_PER_USER,
+    AttemptResult,
+    Delivery,
+    NewDelivery,
+    NewWebhook,
+    Webhook,
+    message_id,
+    next_attempt,
+)
 from shared.problems import Problem, invalid
 
 log = logging.getLogger("budget.webhooks")
 
-# After the first attempt fails: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (27.6 h in all), then given up.
-RETRY_DELAYS = tuple(dt.timedelta(seconds=s) for s in (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600))
-DISABLE_AFTER = dt.timedelta(hours=24)  # an endpoint whose every delivery failed this long is disabled
-LEASE = dt.timedelta(seconds=60)  # longer than any one attempt (the sender's timeout is 10 s)
-MAX_PER_USER = 20
-_NAMESPACE = uuid.UUID("3c6f1f0e-2b7a-4d1e-8a5c-9e0d4b7a2f61")
-
-
-class NewWebhook(BaseModel):
-    """An endpoint to register: where to send, and which events."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(min_length=1, max_length=2048, description="https URL of a public host")
-    events: list[str] = Field(
-        min_length=1,
-        max_length=8,
-        description="Event types to receive",
-        json_schema_extra={"items": {"type": "string", "enum": list(EVENT_TYPES)}},
-    )
-
-    @field_validator("events")
-    @classmethod
-    def _known(cls, events: list[str]) -> list[str]:
-        # Checked as a whole, so the refusal names the field `events` and every type there is.
-        unknown = [e for e in events if e not in EVENT_TYPES]
-        if unknown:
-            raise ValueError(f"unknown event type {', '.join(map(repr, unknown))}; known: {', '.join(EVENT_TYPES)}")
-        return list(dict.fromkeys(events))
-
 
 class Sender(Protocol):
     def deliver(self, url: str, *, secret: str, message_id: str, body: bytes) -> Outcome: ...
-
-
-def message_id(source_id: str, webhook_id: str) -> str:
-    """The webhook-id of one event for one endpoint: the same on every retry, and if the event is read again."""
-    return "msg_" + uuid.uuid5(_NAMESPACE, f"{source_id}\x00{webhook_id}").hex
-
-
-def next_attempt(attempts: int, at: dt.datetime) -> dt.datetime | None:
-    """When to try again after `attempts` failed attempts; None: give up."""
-    return at + RETRY_DELAYS[attempts - 1] if attempts <= len(RETRY_DELAYS) else None
 
 
 def _utcnow() -> dt.datetime:

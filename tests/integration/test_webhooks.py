@@ -33,7 +33,8 @@ from shared.adapters.mysql.webhooks import SqlWebhookStore
 from shared.adapters.webhooks.guard import AddressGuard
 from shared.adapters.webhooks.sender import HttpSender
 from shared.bootstrap import Root
-from shared.services.webhooks import RETRY_DELAYS, NewWebhook, Webhooks
+from shared.domain.webhooks import RETRY_DELAYS, NewWebhook
+from shared.services.webhooks import Webhooks
 from shared.settings import Settings
 from tests.support.stack import AppServer
 from tests.support.wait import until

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -14,75 +13,10 @@ from sqlalchemy.engine import Engine
 from shared.adapters.mysql.engine import is_mysql
 from shared.adapters.mysql.webhook_tables import webhook_deliveries as d
 from shared.adapters.mysql.webhook_tables import webhooks as w
+from shared.domain.webhooks import OPEN, Attempt, AttemptResult, Delivery, NewDelivery, Webhook
 
-OPEN = ("pending", "failing")  # a delivery still to be attempted
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class Webhook:
-    id: str
-    user_id: str
-    url: str
-    events: tuple[str, ...]
-    secret: str
-    status: str
-    disabled_reason: str | None
-    disabled_at: dt.datetime | None
-    failing_since: dt.datetime | None
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class NewDelivery:
-    id: str
-    webhook_id: str
-    event_type: str
-    source_id: str
-    payload: bytes
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: str
-    webhook_id: str
-    event_type: str
-    status: str
-    attempts: int
-    last_status_code: int | None
-    last_error: str | None
-    next_attempt_at: dt.datetime | None
-    created_at: dt.datetime
-    delivered_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """A claimed delivery with what sending it needs; `webhook_status` None: the endpoint was deleted."""
-
-    delivery_id: str
-    webhook_id: str
-    payload: bytes
-    attempts: int
-    url: str | None
-    secret: str | None
-    webhook_status: str | None
-    failing_since: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class AttemptResult:
-    delivery_id: str
-    webhook_id: str
-    status: str
-    attempts: int
-    status_code: int | None
-    error: str | None
-    next_attempt_at: dt.datetime | None
-    at: dt.datetime
-    disable_reason: str | None = None  # set: disable the endpoint and give up what it still has pending
 
 
 class WebhookStore(Protocol):

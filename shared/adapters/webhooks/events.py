@@ -9,9 +9,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-BUDGET_THRESHOLD = "budget.threshold"
-IMPORT_COMPLETED = "import.completed"
-EVENT_TYPES = (BUDGET_THRESHOLD, IMPORT_COMPLETED)
+from shared.domain.webhooks import BUDGET_THRESHOLD, IMPORT_COMPLETED
 
 
 class Poison(Exception):

@@ -12,13 +12,13 @@ from sqlalchemy.exc import OperationalError
 from standardwebhooks import Webhook as Verifier
 
 from shared.adapters.kafka.messages import InboundMessage
-from shared.adapters.mysql.webhooks import OPEN, Attempt, AttemptResult, Delivery, Webhook
 from shared.adapters.webhooks.guard import AddressGuard
 from shared.adapters.webhooks.sender import Outcome
 from shared.adapters.webhooks.signing import signed_headers
 from shared.bootstrap import Root
+from shared.domain.webhooks import OPEN, RETRY_DELAYS, Attempt, AttemptResult, Delivery, NewWebhook, Webhook
 from shared.problems import Problem
-from shared.services.webhooks import RETRY_DELAYS, NewWebhook, Webhooks
+from shared.services.webhooks import Webhooks
 
 START = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 DNS = {"hooks.example.com": ["93.184.215.14"], "localhost": ["127.0.0.1"], "intra.example.com": ["10.0.0.9"]}

@@ -35,21 +35,22 @@ class Processor:
         """One scheduled run: sync, then publish a snapshot for readers on other hosts when one is due.
 
         Without a store (a new instance), or with a store built from another database (or from this one before a
-        restore took it back in time), the run carries a full load on instead, for at most the load budget: it
-        resumes at the next run, and the sync follows in the run that finishes it. Until then readers keep the
-        store or the snapshot they had. A failure raises: the next run redoes the sync (and the publication), or
-        the step of the load, from where the store stands.
+        restore took it back in time), the run carries a full load on instead, for at most the load budget; the
+        next run resumes it. The run that finishes it goes on to sync and publish (every shard, the first time)
+        only if the load took less than half the budget; otherwise the next run does, within a function timeout
+        of its own. Until then readers keep the store or the snapshot they had. A failure raises: the next run
+        redoes the sync (and the publication), or the step of the load, from where the store stands.
         """
         if not Path(self.store_path).exists() or in_progress(self.store_path):
             loaded = self._load("no analytics store on this instance yet", restart=False)
-            if not loaded.done:
+            if not loaded.done or loaded.duration_s > self._load_budget_s / 2:
                 return loaded
         try:
             result = sync(engine=self._engine, path=self.store_path)
         except SourceChanged as exc:
             log.warning("rebuilding the analytics store: %s", exc)
             loaded = self._load(str(exc), restart=True)
-            if not loaded.done:
+            if not loaded.done or loaded.duration_s > self._load_budget_s / 2:
                 return loaded
             result = sync(engine=self._engine, path=self.store_path)
         if not result.skipped:

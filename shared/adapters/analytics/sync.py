@@ -76,6 +76,7 @@ class SyncResult:
     watermark: int
     duration_s: float
     skipped: bool = False  # another run held the writer lock, so this one did nothing
+    source_s: float = 0.0  # of the duration, waiting on MySQL (its position, then the pages of changes)
 
     def describe(self) -> str:
         if self.skipped:
@@ -148,10 +149,22 @@ def _sync_in_transaction(
     conn: sqlite3.Connection, engine: Engine, page_size: int, after_page: AfterPage | None, started: float
 ) -> SyncResult:
     previous, live, built_from = read_state(conn)
+    asked = time.monotonic()
     source = source_identity(engine)
     hi = committed_high(engine)
     check_source(built_from, previous, source=source, hi=hi)
     read = applied = pages_done = 0
+    waited = [time.monotonic() - asked]
+
+    def timed(pages_of):
+        """The pages, with the time spent waiting for each added to `waited`."""
+        while True:
+            before = time.monotonic()
+            page = next(pages_of, None)
+            waited[0] += time.monotonic() - before
+            if page is None:
+                return
+            yield page
 
     def page_done(rows: int, changed: int, users: Iterable[tuple[str, int]] = ()) -> None:
         nonlocal read, applied, pages_done
@@ -161,24 +174,24 @@ def _sync_in_transaction(
             after_page(pages_done)
 
     with engine.connect() as mysql:
-        for rows in pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size):
+        for rows in timed(pages(mysql, "transactions", SOURCE_COLUMNS, previous, hi, page_size)):
             changes = [change_from_source(r) for r in rows]
             plan = plan_page(changes, existing_transactions(conn, [c.row.key for c in changes]))
             apply_plan(conn, plan)
             live += plan.live_delta
             page_done(len(rows), plan.applied, ((c.row.user_id, c.row.change_seq) for c in changes))
-        for rows in pages(mysql, "transfers", TRANSFER_SOURCE_COLUMNS, previous, hi, page_size):
+        for rows in timed(pages(mysql, "transfers", TRANSFER_SOURCE_COLUMNS, previous, hi, page_size)):
             moves = [transfer_from_source(r) for r in rows]
             transfers = plan_transfers(moves, existing_transfers(conn, [row.key for row, _ in moves]))
             apply_transfers(conn, transfers)
             page_done(len(rows), transfers.applied, ((row.user_id, row.change_seq) for row, _ in moves))
         for table, columns, statement, convert in _COPIES:
-            for rows in pages(mysql, table, columns, previous, hi, page_size):
+            for rows in timed(pages(mysql, table, columns, previous, hi, page_size)):
                 # Each copy's columns start with user_id and end with change_seq.
                 page_done(len(rows), upsert(conn, statement, [convert(r) for r in rows]), ((r[0], r[-1]) for r in rows))
-        for rows in rate_pages(mysql, previous, hi, page_size):
+        for rows in timed(rate_pages(mysql, previous, hi, page_size)):
             page_done(len(rows), upsert(conn, UPSERT_RATE, [rate_tuple(r) for r in rows]))
     write_state(conn, watermark=hi, transactions=live, source_id=source)
     if hi > LOG_KEEP:
         forget_changes(conn, hi - LOG_KEEP)  # a publication prunes it; this bounds it when none runs
-    return SyncResult(read, applied, previous, hi, time.monotonic() - started)
+    return SyncResult(read, applied, previous, hi, time.monotonic() - started, source_s=waited[0])

@@ -33,8 +33,11 @@ def p95(samples: list[float]) -> float:
 
 def build_store(path: Path, rng: random.Random) -> list[str]:
     """The store as the processor leaves it: the contract's DDL, rows, monthly totals and sync state."""
+    from shared.adapters.analytics.changes import STORE_COLUMNS
     from shared.adapters.analytics.schema import DDL
+    from shared.adapters.analytics.sharding import backfill_users
 
+    insert = f"INSERT INTO transactions ({STORE_COLUMNS}) VALUES ({', '.join(['?'] * 14)})"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
@@ -53,19 +56,20 @@ def build_store(path: Path, rng: random.Random) -> list[str]:
         chunk.append(
             (user, f"{n:012d}", kind, rng.randint(100, 500_000) * 100, currency,
              "salary" if kind == "income" else rng.choice(CATEGORIES), None,
-             f"{month}-{rng.randint(1, 28):02d}", month, "[]", 1_700_000_000_000_000 + n, 1, n + 1)
+             f"{month}-{rng.randint(1, 28):02d}", month, "[]", 1_700_000_000_000_000 + n, 1, n + 1, None)
         )  # fmt: skip
         if len(chunk) == 50_000:
-            conn.executemany("INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)
+            conn.executemany(insert, chunk)
             chunk = []
     if chunk:
-        conn.executemany("INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)
+        conn.executemany(insert, chunk)
     conn.execute(
-        "INSERT INTO monthly_totals SELECT user_id, month, category, currency, "
-        "SUM(CASE WHEN type = 'income' THEN amount_e4 ELSE 0 END), "
-        "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END), COUNT(*) "
+        "INSERT INTO monthly_totals (user_id, month, category, currency, income_e4, expense_e4, count, transactions) "
+        "SELECT user_id, month, category, currency, SUM(CASE WHEN type = 'income' THEN amount_e4 ELSE 0 END), "
+        "SUM(CASE WHEN type = 'expense' THEN amount_e4 ELSE 0 END), COUNT(*), COUNT(*) "
         "FROM transactions GROUP BY user_id, month, category, currency"
     )
+    backfill_users(conn)  # what a publication reads to place users in shards
     conn.execute(
         "INSERT INTO sync_state (id, watermark, synced_at, transactions) VALUES (1, ?, ?, ?)",
         (TRANSACTIONS, dt.datetime.now(dt.UTC).isoformat(), TRANSACTIONS),
@@ -188,6 +192,7 @@ def query_round_trip(settings, token: str, rounds: int) -> float:
 
 def run(results: dict) -> None:
     from local_kafka.tansu import TansuBroker
+    from shared.adapters.analytics.publish import publish_snapshot
 
     rng = random.Random(4)
     with tempfile.TemporaryDirectory(prefix="bench-analyzer-") as tmp:
@@ -198,6 +203,12 @@ def run(results: dict) -> None:
         print(f"analyzer: built a store of {TRANSACTIONS:,} transactions in {time.perf_counter() - t0:.1f}s")
         results["analyzer_p95_ms"] = round(query_latency(store, users, rng), 3)
         print(f"analyzer_p95_ms (monthly-summary, category-breakdown): {results['analyzer_p95_ms']}")
+        share = state / "snapshots"  # as the analyzer in Azure reads it: the user's shard or layer of a publication
+        publish_snapshot(store, share)
+        results["analyzer_p95_ms_published"] = round(query_latency(share, users, rng), 3)
+        print(
+            f"analyzer_p95_ms_published (the same, from the published shards): {results['analyzer_p95_ms_published']}"
+        )
 
         broker = TansuBroker(log_path=state / "tansu.log").start()
         try:

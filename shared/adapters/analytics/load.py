@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from shared.adapters.analytics.load_steps import (
     sums_step,
 )
 from shared.adapters.analytics.state import write_state
-from shared.adapters.analytics.writer import connect_writer, fsync_dir, immediate, writer_lock
+from shared.adapters.analytics.writer import immediate, remove_database, swap_in, writer_lock
 from shared.adapters.mysql.source import committed_high, source_identity
 
 log = logging.getLogger("budget.processor")
@@ -137,11 +136,11 @@ def _open(scratch: Path, engine: Engine, reason: str, restart: bool) -> sqlite3.
         conn = _connect(scratch)
         if _finished(conn):
             return conn  # killed between its last step and the move into place
-        state = conn.execute("SELECT hi, source_id FROM load_state WHERE id = 1").fetchone()
+        state = _checkpoint(conn)
         if state is not None and state[1] == source and hi >= state[0]:
             return conn
         conn.close()
-        log.warning("restarting the full load of %s: the source changed while it was loading", scratch)
+        log.warning("restarting the full load of %s: the source changed, or it died before its first step", scratch)
     remove_database(scratch)
     conn = _connect(scratch)
     with immediate(conn):
@@ -153,6 +152,14 @@ def _open(scratch: Path, engine: Engine, reason: str, restart: bool) -> sqlite3.
             (hi, source, reason),
         )
     return conn
+
+
+def _checkpoint(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """(hi, source) the load began with; None when it died before writing them."""
+    try:
+        return conn.execute("SELECT hi, source_id FROM load_state WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
 
 
 def _finished(conn: sqlite3.Connection) -> bool:
@@ -233,30 +240,3 @@ def _count(engine: Engine) -> int:
 
     with engine.connect() as mysql:
         return int(mysql.execute(sa.text("SELECT COUNT(*) FROM transactions")).scalar_one())
-
-
-def swap_in(fresh: Path, path: Path) -> None:
-    """Move the loaded file into place: a rename when there is no store, else one write transaction over it.
-
-    In WAL mode the `-wal` and `-shm` files are found by name, so a file renamed over a store that readers still
-    hold open would share them with the old file and mix pages of both. SQLite's backup API copies every page in
-    one write transaction instead: a reader keeps its snapshot of the old store until it starts a new read.
-    """
-    if not path.exists():
-        remove_database(path)  # stray -wal/-shm of a store deleted by hand would be read as this one's
-        os.replace(fresh, path)
-        fsync_dir(path.parent)
-        return
-    source = sqlite3.connect(fresh)
-    target = connect_writer(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    remove_database(fresh)
-
-
-def remove_database(file: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{file}{suffix}").unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """Recompute the whole analytics store from MySQL at once: `budget process --rebuild`.
 
 It is the full load (load.py) begun afresh and run to the end in this call, waiting for a running sync to finish
-first; the finished file replaces the store in one step (load.swap_in), so readers see the old store or the new one.
+first; the finished file replaces the store in one step (writer.swap_in), so readers see the old store or the new one.
 """
 
 from __future__ import annotations

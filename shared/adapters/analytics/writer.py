@@ -102,3 +102,30 @@ def fsync_dir(directory: Path) -> None:
             raise
     finally:
         os.close(fd)
+
+
+def swap_in(fresh: Path, path: Path) -> None:
+    """Move the loaded file into place: a rename when there is no store, else one write transaction over it.
+
+    In WAL mode the `-wal` and `-shm` files are found by name, so a file renamed over a store that readers still
+    hold open would share them with the old file and mix pages of both. SQLite's backup API copies every page in
+    one write transaction instead: a reader keeps its snapshot of the old store until it starts a new read.
+    """
+    if not path.exists():
+        remove_database(path)  # stray -wal/-shm of a store deleted by hand would be read as this one's
+        os.replace(fresh, path)
+        fsync_dir(path.parent)
+        return
+    source = sqlite3.connect(fresh)
+    target = connect_writer(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    remove_database(fresh)
+
+
+def remove_database(file: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{file}{suffix}").unlink(missing_ok=True)

@@ -40,10 +40,10 @@ async def _problem(_: Request, exc: Problem) -> Response:
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-    """Bodies of the wrong shape (422), query parameters and headers out of range (400), path parameters that
-    cannot name anything (404)."""
+    """Path parameters that cannot name anything (404, whatever else is wrong: there is nothing to ask about),
+    query parameters and headers out of range (400), bodies of the wrong shape (422)."""
     errors = list(exc.errors())
-    if all(e.get("loc", ("",))[0] == "path" for e in errors):
+    if any(e.get("loc", ("",))[0] == "path" for e in errors):
         return problem_response(Problem(404, f"No route {request.url.path}: it names nothing that can exist."))
     if all(e.get("loc", ("",))[0] in ("query", "header") for e in errors):
         listed = field_errors(errors, skip=1)

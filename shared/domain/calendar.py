@@ -7,8 +7,9 @@ import re
 
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # booking dates, and periods asked about
 # ASCII digits only and a full match: `\d` takes other scripts' digits and `$` a trailing newline.
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 YEARS_PATTERN = r"^(19|2[0-9])[0-9]{2}-"  # FIRST_DATE to LAST_DATE, for the API document
+# Months are bounded like booking dates: a year-0000 month has no month before it (net worth's window, month ends).
+MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 _MONTH = re.compile(MONTH_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
@@ -21,7 +22,7 @@ def is_month(value: object) -> bool:
 def check_month(value: object) -> str:
     """A month written YYYY-MM, or ValueError saying how to write one."""
     if not is_month(value):
-        raise ValueError("must be a month written YYYY-MM, e.g. 2026-11")
+        raise ValueError(f"must be a month written YYYY-MM between {FIRST_DATE.year} and {LAST_DATE.year}, e.g. 2026-11")
     return value  # type: ignore[return-value]
 
 

@@ -492,6 +492,6 @@ def test_each_query_is_in_the_openapi_document(app_server):
     for name in ("all-users-summary", "active-users", "lag"):
         assert "get" in paths[f"/api/admin/{name}"]
     parameters = {p["name"]: p for p in paths["/api/reports/monthly-summary"]["get"]["parameters"]}
-    schema = {"title": "Month", "type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"}
+    schema = {"title": "Month", "type": "string", "pattern": r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"}
     assert parameters.pop("month") == {"name": "month", "in": "query", "required": True, "schema": schema}
     assert parameters.keys() == {"convert_to"} and not parameters["convert_to"]["required"]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from shared.domain.calendar import is_month, month_window, shift_month, split_period
+from shared.domain.calendar import check_month, is_month, month_end, month_window, shift_month, split_period
 
 D = dt.date
 
@@ -67,3 +67,12 @@ def test_months_are_four_ascii_digits_a_dash_and_a_month(text):
 def test_anything_else_is_not_a_month(text):
     # `\d` would take other scripts' digits and `$` a trailing newline: MySQL then refuses what was accepted.
     assert not is_month(text)
+
+
+@pytest.mark.parametrize("text", ["0000-01", "1899-12", "3000-01", "9999-12"])
+def test_months_outside_the_years_of_booking_dates_are_refused(text):
+    # A window of months back from year 0 has no month before it: net-worth?until=0000-01 answered 500.
+    with pytest.raises(ValueError, match="between 1900 and 2999"):
+        check_month(text)
+    assert month_end("2999-12") == dt.date(2999, 12, 31)
+    assert month_window("1900-01", 120)[0] == "1890-02"  # the oldest window still has real months

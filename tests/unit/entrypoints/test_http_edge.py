@@ -220,3 +220,12 @@ def test_a_bad_split_of_one_transaction_names_its_field_not_a_batch_item(api, is
     problem = problem_of(r)
     assert problem["detail"].startswith("The request has invalid fields: ")
     assert any(e["field"].startswith("splits.1") for e in problem["errors"])
+
+
+def test_a_path_that_can_name_nothing_is_404_even_when_the_query_is_bad_too(api, issuer):
+    http = TestClient(api, raise_server_exceptions=False)
+    auth = {"Authorization": f"Bearer {issuer.token('u')}"}
+    r = http.get(f"/api/webhooks/{'w' * 65}/deliveries", params={"limit": "0"}, headers=auth)
+    assert r.status_code == 404, r.text
+    assert problem_of(r)["detail"].startswith("No route /api/webhooks/")
+    assert http.get("/api/webhooks/w1/deliveries", params={"limit": "0"}, headers=auth).status_code == 400

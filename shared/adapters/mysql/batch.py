@@ -13,7 +13,7 @@ import orjson
 from shared.adapters.mysql.batch_accounts import ACCOUNT_EVENTS, AccountBatch, AccountState
 from shared.adapters.mysql.batch_imports import ImportRuns, read_import_rows
 from shared.adapters.mysql.outcomes import Operation, kind_of, resource_of
-from shared.adapters.mysql.sql import RECORD_COLUMNS, Sql
+from shared.adapters.mysql.sql import Sql
 from shared.domain import ledger
 from shared.domain.changefeed import budget_change, operation_change, transaction_change
 from shared.domain.events import (
@@ -53,13 +53,7 @@ class Loaded:
         loaded = cls()
         keys = sorted({k for e in events if (k := _target(e))})
         for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i : i + _CHUNK]
-            pairs = ", ".join([f"({sql.mark}, {sql.mark})"] * len(chunk))
-            rows = conn.exec_driver_sql(
-                f"SELECT {RECORD_COLUMNS} FROM transactions WHERE (user_id, id) IN ({pairs}){sql.for_update}",
-                tuple(v for k in chunk for v in k),
-            )
-            for row in rows:
+            for row in conn.exec_driver_sql(*sql.locked_records(keys[i : i + _CHUNK])):
                 record = _record(row)
                 loaded.records[record.key] = record
         for record in read_import_rows(conn, sql, events, _record):

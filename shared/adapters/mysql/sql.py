@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 RECORD_COLUMNS = (
     "user_id, id, type, amount, currency, category, description, booking_date, tags, "
     "recorded_at, version, deleted, change_seq, import_ref, account_id, payee, splits"
 )
+_T_RECORD_COLUMNS = ", ".join(f"t.{c.strip()}" for c in RECORD_COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,27 @@ class Sql:
     prune_processed: str  # `{chunk}` rows at a time
     prune_rejections: str
     prune_operations: str
+    mysql: bool = False
+
+    def locked_records(self, keys: Sequence[tuple[str, str]]) -> tuple[str, tuple[str, ...]]:
+        """The statement reading the rows of these (user_id, id) keys under lock for the batch, and its parameters.
+
+        MySQL: the keys as a derived table joined on the primary key, each row found by one index lookup. A
+        row-constructor IN list is planned range by range instead: on MariaDB 10.11, 55-100 µs a key against ~5 µs
+        (bench/ingest.py's locked read of 500 keys: 28-35 ms against 2.6). The keys' explicit collation is the
+        table's, so the join compares them as the key does.
+        """
+        values = tuple(v for key in keys for v in key)
+        if not self.mysql:
+            pairs = ", ".join(["(?, ?)"] * len(keys))
+            return f"SELECT {RECORD_COLUMNS} FROM transactions WHERE (user_id, id) IN ({pairs})", values
+        rows = " UNION ALL SELECT %s, %s" * (len(keys) - 1)
+        keyed = f"SELECT %s COLLATE utf8mb4_bin AS user_id, %s COLLATE utf8mb4_bin AS id{rows}"
+        return (
+            f"SELECT {_T_RECORD_COLUMNS} FROM ({keyed}) AS k "
+            "JOIN transactions t ON t.user_id = k.user_id AND t.id = k.id FOR UPDATE",
+            values,
+        )
 
 
 def dialect_sql(mysql: bool) -> Sql:
@@ -80,4 +103,5 @@ def dialect_sql(mysql: bool) -> Sql:
             f"DELETE FROM operation_rejections WHERE operation_id IN (SELECT id FROM operations WHERE updated_at < {m})"
         ),
         prune_operations=prune.format(table="operations", column="updated_at"),
+        mysql=mysql,
     )

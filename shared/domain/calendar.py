@@ -22,7 +22,7 @@ def is_month(value: object) -> bool:
 def check_month(value: object) -> str:
     """A month written YYYY-MM, or ValueError saying how to write one."""
     if not is_month(value):
-        raise ValueError(f"must be a month written YYYY-MM between {FIRST_DATE.year} and {LAST_DATE.year}, e.g. 2026-11")
+        raise ValueError(f"must be a month written YYYY-MM, {FIRST_DATE.year} to {LAST_DATE.year}, e.g. 2026-11")
     return value  # type: ignore[return-value]
 
 

@@ -1,10 +1,12 @@
-"""Kafka trigger plumbing: the trigger's transport settings, decoding the host's event envelope, batch spans."""
+"""Kafka trigger plumbing: the trigger's transport settings, the message in an event (the host's envelope or the local
+runner's own), batch spans."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import azure.functions as func
@@ -75,8 +77,40 @@ def batch_trigger(bp: func.Blueprint, settings: Settings, *, arg_name: str, topi
     return decorate
 
 
+class ConsumedEvent(func.KafkaEvent):
+    """A message as a local consumer read it (the runner): the value itself as the body, its key, position and
+    headers alongside, as they came. The Functions host wraps a string-typed trigger's value in a JSON envelope
+    instead; `inbound` reads both, and the runner saves building an envelope only to parse it back."""
+
+    def __init__(
+        self,
+        *,
+        value: bytes | None,
+        key: bytes | None,
+        topic: str,
+        partition: int,
+        offset: int,
+        timestamp_ms: int | None,
+        headers: tuple[tuple[str, bytes], ...] = (),
+    ) -> None:
+        text_key = None if key is None else key.decode("utf-8", "replace")
+        super().__init__(body=value, key=text_key, offset=offset, partition=partition, topic=topic)  # type: ignore[arg-type]
+        self.message = InboundMessage(topic=topic, partition=partition, offset=offset, key=key, value=value,
+                                      headers=headers)  # fmt: skip
+        self._timestamp_ms = timestamp_ms
+
+    @property
+    def timestamp(self) -> str | None:
+        """ISO 8601, as the host gives it; worked out only when asked for."""
+        if self._timestamp_ms is None:
+            return None
+        return datetime.fromtimestamp(self._timestamp_ms / 1000, UTC).isoformat()
+
+
 def inbound(event: func.KafkaEvent) -> InboundMessage:
-    """The message inside a KafkaEvent: string-typed events carry a JSON envelope around the value."""
+    """The message inside a KafkaEvent: string-typed events from the host carry a JSON envelope around the value."""
+    if isinstance(event, ConsumedEvent):
+        return event.message
     body = event.get_body()
     value: bytes | None = body
     key = event.key.encode() if isinstance(event.key, str) else event.key

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import inspect
 import logging
 import threading
@@ -17,6 +16,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from croniter import croniter
 
 from cli.runner.index import IndexedFunction, resolve
+from functions.kafka import ConsumedEvent
 from shared.adapters.kafka.config import consumer_config
 from shared.adapters.telemetry.metrics import default as default_metrics
 from shared.settings import Settings
@@ -50,26 +50,19 @@ def _seconds(hms: str) -> float:
     return h * 3600 + m * 60 + s
 
 
-def kafka_event(m: Message) -> func.KafkaEvent:
-    """The event as the host hands it to a string-typed trigger: a JSON envelope around the value."""
-    value = m.value()
-    ts_type, ts_ms = m.timestamp()
-    envelope = {
-        "Offset": m.offset(),
-        "Partition": m.partition(),
-        "Topic": m.topic(),
-        "Timestamp": datetime.fromtimestamp((ts_ms or 0) / 1000, UTC).isoformat(),
-        "Key": m.key().decode("utf-8", "replace") if m.key() else None,
-        "Value": value.decode("utf-8", "replace") if value is not None else None,
-        "Headers": [{"Key": k, "Value": base64.b64encode(v or b"").decode()} for k, v in (m.headers() or [])],
-    }
-    return func.KafkaEvent(
-        body=orjson.dumps(envelope),
-        key=envelope["Key"],
-        offset=m.offset(),
-        partition=m.partition(),
+def kafka_event(m: Message) -> ConsumedEvent:
+    """The event handed to the trigger: the consumed value and its metadata as they are (functions.kafka.inbound reads
+    it as it reads the host's envelope, without building one per message to parse it back)."""
+    _, ts_ms = m.timestamp()
+    headers = tuple((k, v or b"") for k, v in m.headers() or ())
+    return ConsumedEvent(
+        value=m.value(),
+        key=m.key(),
         topic=m.topic(),
-        timestamp=envelope["Timestamp"],
+        partition=m.partition(),
+        offset=m.offset(),
+        timestamp_ms=ts_ms,
+        headers=headers,
     )
 
 

@@ -1,4 +1,4 @@
-"""Kafka trigger payloads: the host's JSON envelope around a string value, and what the local runner builds."""
+"""Kafka trigger payloads: the host's JSON envelope around a string value, and what the local runner hands over."""
 
 import base64
 import uuid
@@ -88,13 +88,17 @@ def message(**overrides) -> Message:
     return Message(**fields)
 
 
-def test_the_local_runner_wraps_a_consumed_message_the_way_the_host_does():
+def test_the_local_runner_hands_over_the_value_itself_with_its_metadata():
     m = message()
     event = kafka_event(m)
-    envelope = orjson.loads(event.get_body())
-    assert set(envelope) == {"Offset", "Partition", "Topic", "Timestamp", "Key", "Value", "Headers"}
-    assert envelope["Timestamp"] == "2026-03-14T10:00:00+00:00"
+    assert event.get_body() == m.value()  # no envelope built only to be parsed back in the same process
+    assert event.timestamp == "2026-03-14T10:00:00+00:00"
     assert (event.topic, event.partition, event.offset, event.key) == ("transactions", 2, 1234, "user-9")
+
+
+def test_a_key_that_is_not_utf8_reaches_the_trigger_unchanged():
+    back = inbound(kafka_event(message(key=b"\xff\xfeuser")))
+    assert back.key == b"\xff\xfeuser"
 
 
 def test_what_the_runner_wraps_the_trigger_unwraps_unchanged():

@@ -49,6 +49,10 @@ def connect_writer(path: str | Path) -> sqlite3.Connection:
     # A power cut may lose the last commit, never corrupt: data and watermark roll back together.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA journal_size_limit=67108864")
+    # Checkpoint once the WAL holds 64 MB (the size it is kept at), not at SQLite's 1,000 pages: a checkpoint costs
+    # mostly its fsync, which would otherwise come with every run of a thousand changes (measured: a quarter of the
+    # cost per run, amortized, at 100k and 1M rows).
+    conn.execute("PRAGMA wal_autocheckpoint=16384")
     conn.execute("PRAGMA cache_size=-65536")
     conn.execute("PRAGMA mmap_size=1073741824")
     ensure_schema(conn)

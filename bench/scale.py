@@ -8,6 +8,9 @@
   write path), each synced and published; publication milliseconds per 1,000 changes, 10M over 1M (target <= 1.5).
 - analyzer_p95_ms_10m: monthly-summary and category-breakdown against the published snapshot, as the analyzer in
   Azure reads it (target <= 20).
+- alerts_flatness: µs per change the budget alerts spend (the analyzer's AlertState, running totals in MariaDB)
+  with every user's totals in place, 10M over 1M (target <= 1.5): the same changes, to random users' existing
+  totals, each checked against a budget.
 - disk sizes: MariaDB's tables, the working store, the snapshot directory and what its current manifest names.
 
     nice make bench-scale          # or: .venv/bin/python -m bench.scale [--sizes 1m,10m]
@@ -67,6 +70,7 @@ def run(results: dict, sizes: list[str]) -> None:
                 _full_load(processor, results, size, budget)
                 _publish_rounds(engine, store, share, results, size, users)
                 _analyzer(share, results, size, users)
+                _alerts(engine, results, size, users)
                 _sizes(engine, name, store, share, results, size)
             finally:
                 engine.dispose()
@@ -77,6 +81,10 @@ def run(results: dict, sizes: list[str]) -> None:
         ratio = results["publish_ms_per_1k_changes_10m"] / results["publish_ms_per_1k_changes_1m"]
         results["publish_ms_per_1k_changes_10m_vs_1m"] = round(ratio, 3)
         print(f"publish_ms_per_1k_changes_10m_vs_1m {ratio:.3f} (target <= 1.5)")
+    if "alerts_us_per_change_1m" in results and "alerts_us_per_change_10m" in results:
+        ratio = results["alerts_us_per_change_10m"] / results["alerts_us_per_change_1m"]
+        results["alerts_flatness"] = round(ratio, 3)
+        print(f"alerts_flatness {ratio:.3f} (target <= 1.5)")
 
 
 def _database(name: str, count: int, users: int, results: dict, size: str, keep: bool) -> sa.Engine:
@@ -182,6 +190,58 @@ def _analyzer(share: Path, results: dict, size: str, users: int, calls: int = 2_
     results[f"analyzer_p95_ms_{size}"] = round(p95(samples), 3)
     admin = results[f"admin_summary_ms_{size}"]
     print(f"analyzer_p95_ms_{size} {p95(samples):.2f} (target <= 20; all-users-summary over every file {admin:.0f} ms)")
+
+
+def _alerts(engine: sa.Engine, results: dict, size: str, users: int, measured: int = 2_000, batch: int = 100) -> None:
+    """The alert state as the change feed leaves it after every transaction (each user's running totals and feed
+    position), then `measured` changes to random users' existing totals, in the trigger's batches."""
+    from shared.adapters.mysql.alert_state import AlertState
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM alert_spend"))
+        conn.execute(sa.text("DELETE FROM alert_progress"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_spend (user_id, month, category, currency, spent) SELECT user_id, "
+                "DATE_FORMAT(booking_date, '%Y-%m'), category, currency, SUM(amount) FROM transactions "
+                "WHERE type = 'expense' AND deleted = 0 GROUP BY 1, 2, 3, 4"
+            )
+        )
+        conn.execute(
+            sa.text("INSERT INTO alert_progress (user_id, seq) SELECT user_id, MAX(change_seq) FROM transactions "
+                    "GROUP BY user_id")
+        )  # fmt: skip
+        totals = conn.execute(sa.text("SELECT COUNT(*) FROM alert_spend")).scalar_one()
+    rng, seq, targets = random.Random(size), 10**15, []
+    with engine.begin() as conn:
+        for i in range(measured):
+            key = conn.execute(
+                sa.text("SELECT user_id, month, category, currency FROM alert_spend WHERE user_id = :u LIMIT 1"),
+                {"u": rows.user_name(rng.randrange(users))},
+            ).first()
+            if key is None:
+                continue
+            targets.append(key)
+            conn.execute(  # a limit no change reaches: each change is checked against it, no alert is raised
+                sa.text(
+                    "INSERT IGNORE INTO budgets (user_id, category, month, amount, currency, version, change_seq, "
+                    "last_updated) VALUES (:u, :c, :m, 999999999, :cur, 1, :s, NOW(6))"
+                ),
+                {"u": key[0], "c": key[2], "m": key[1], "cur": key[3], "s": seq + i},
+            )
+    state, records = AlertState(engine), []
+    for i, (user, month, category, currency) in enumerate(targets):
+        after = {"type": "expense", "amount": "0.01", "currency": currency, "category": category,
+                 "date": f"{month}-10"}  # fmt: skip
+        records.append({"kind": "transaction", "seq": seq + 10 * measured + i, "user_id": user,
+                        "id": str(uuid.uuid4()), "version": 1, "before": None, "after": after})  # fmt: skip
+    started = time.perf_counter()
+    for i in range(0, len(records), batch):
+        state.apply(records[i : i + batch], now_iso=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    per_change = (time.perf_counter() - started) / len(records) * 1e6
+    results[f"alerts_us_per_change_{size}"] = round(per_change, 1)
+    results[f"alert_totals_{size}"] = totals
+    print(f"alerts_us_per_change_{size} {per_change:.1f} over {totals:,} running totals")
 
 
 def _sizes(engine: sa.Engine, name: str, store: Path, share: Path, results: dict, size: str) -> None:

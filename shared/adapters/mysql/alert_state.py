@@ -21,21 +21,33 @@ from shared.domain.alerts import payload, reached
 from shared.domain.changefeed import expense_delta
 
 _CHUNK = 500
+_KINDS = ("transaction", "budget")  # the change records that move a total or a limit; the rest only advance the seq
 
 
 class AlertState:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        mysql = is_mysql(engine)
+        self._mysql = mysql = is_mysql(engine)
         self._m = "%s" if mysql else "?"
         self._lock = " FOR UPDATE" if mysql else ""
         self._ignore = "INSERT IGNORE" if mysql else "INSERT OR IGNORE"
+
+    def _upsert(self, table: str, columns: tuple[str, ...], update: tuple[str, ...]) -> str:
+        """INSERT, or on the primary key UPDATE `update` to the new values: one statement for many rows."""
+        marks = ", ".join([self._m] * len(columns))
+        keys = ", ".join(c for c in columns if c not in update)
+        if self._mysql:
+            sets = ", ".join(f"{c} = VALUES({c})" for c in update)
+            return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {sets}"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in update)
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT ({keys}) DO UPDATE SET {sets}"
 
     def apply(self, records: Sequence[dict], *, now_iso: str) -> int:
         """Apply unseen change records in one transaction; returns the alerts newly raised.
 
         Each record is checked right after it is applied, so what an alert says (how much was spent when the
-        threshold was reached) does not depend on how the records were batched.
+        threshold was reached) does not depend on how the records were batched. The totals and budgets a batch can
+        touch are read first, a few queries for the whole batch, and the moved totals written back in one statement.
         """
         users = sorted({r["user_id"] for r in records})
         if not users:
@@ -45,20 +57,22 @@ class AlertState:
             fresh = sorted((r for r in records if r["seq"] > seen.get(r["user_id"], 0)), key=lambda r: r["seq"])
             if not fresh:
                 return 0
-            run = _Run(conn, self._m, self._lock, self._ignore, now_iso)
-            for r in fresh:
+            work = [(r, expense_delta(r) if r["kind"] == "transaction" else {}) for r in fresh if r["kind"] in _KINDS]
+            run = _Run(conn, self._m, self._lock, self._ignore, self._upsert, now_iso)
+            run.prefetch({(r["user_id"], month) for r, delta in work for month in _months(r, delta)})
+            for r, delta in work:
                 if r["kind"] == "transaction":
-                    for (month, category, currency), delta in expense_delta(r).items():
-                        run.spend((r["user_id"], month, category, currency), delta)
+                    for (month, category, currency), amount in delta.items():
+                        run.spend((r["user_id"], month, category, currency), amount)
                         run.check(r["user_id"], category, month)
-                elif r["kind"] == "budget":
+                else:
                     run.budgets[(r["user_id"], r["category"], r["month"])] = (Decimal(r["amount"]), r["currency"])
                     run.check(r["user_id"], r["category"], r["month"])
             run.write()
             last: dict[str, int] = {}
             for r in fresh:
                 last[r["user_id"]] = r["seq"]
-            self._save_progress(conn, last, seen)
+            conn.exec_driver_sql(self._upsert("alert_progress", ("user_id", "seq"), ("seq",)), list(last.items()))
             return run.raised
 
     def _select(self, conn, sql: str, keys: Sequence) -> list:
@@ -67,15 +81,6 @@ class AlertState:
             chunk = keys[i : i + _CHUNK]
             out += conn.exec_driver_sql(sql.format(", ".join([self._m] * len(chunk))) + self._lock, tuple(chunk)).all()
         return out
-
-    def _save_progress(self, conn, last: dict[str, int], seen: dict[str, int]) -> None:
-        m = self._m
-        new = [(u, s) for u, s in last.items() if u not in seen]
-        old = [(s, u) for u, s in last.items() if u in seen]
-        if new:
-            conn.exec_driver_sql(f"INSERT INTO alert_progress (user_id, seq) VALUES ({m}, {m})", new)
-        if old:
-            conn.exec_driver_sql(f"UPDATE alert_progress SET seq = {m} WHERE user_id = {m}", old)
 
     # -- the outbox and the reads ---------------------------------------------------------------
 
@@ -103,29 +108,53 @@ class AlertState:
         return [{**orjson.loads(p), "created_at_us": int(c)} for p, c in rows]
 
 
-class _Run:
-    """One batch's work inside its transaction: totals and budgets read once (under lock), kept in memory, the
-    moved totals and the new alerts written at the end."""
+def _months(record: dict, delta: dict) -> set[str]:
+    """The months a change record can move or check: its expense's months, or its budget's."""
+    return {month for month, _, _ in delta} if record["kind"] == "transaction" else {record["month"]}
 
-    def __init__(self, conn, mark: str, lock: str, ignore: str, now_iso: str) -> None:
-        self._conn, self._m, self._lock, self._ignore, self._now = conn, mark, lock, ignore, now_iso
+
+class _Run:
+    """One batch's work inside its transaction: the totals and budgets of the batch's users and months read at
+    once (under lock), kept in memory, the moved totals and the new alerts written at the end."""
+
+    def __init__(self, conn, mark: str, lock: str, ignore: str, upsert, now_iso: str) -> None:
+        self._conn, self._m, self._lock, self._ignore, self._upsert = conn, mark, lock, ignore, upsert
+        self._now = now_iso
         self._spent: dict[tuple[str, str, str, str], Decimal] = {}
-        self._stored: set[tuple[str, str, str, str]] = set()
         self._moved: set[tuple[str, str, str, str]] = set()
+        self._read: set[tuple[str, str]] = set()  # (user, month) pairs whose totals and budgets are all in memory
         self.budgets: dict[tuple[str, str, str], tuple[Decimal, str] | None] = {}
         self._alerts: dict[str, tuple] = {}
         self.raised = 0
 
+    def prefetch(self, pairs: set[tuple[str, str]]) -> None:
+        users, months = sorted({u for u, _ in pairs}), sorted({m for _, m in pairs})
+        month_marks = ", ".join([self._m] * len(months))
+        for i in range(0, len(users), _CHUNK):
+            chunk = users[i : i + _CHUNK]
+            where = f"user_id IN ({', '.join([self._m] * len(chunk))}) AND month IN ({month_marks})"
+            for user, month, category, currency, spent in self._conn.exec_driver_sql(
+                f"SELECT user_id, month, category, currency, spent FROM alert_spend WHERE {where}{self._lock}",
+                (*chunk, *months),
+            ):
+                if (user, month) in pairs:
+                    self._spent[(user, month, category, currency)] = Decimal(str(spent))
+            for user, category, month, amount, currency in self._conn.exec_driver_sql(
+                f"SELECT user_id, category, month, amount, currency FROM budgets WHERE {where}", (*chunk, *months)
+            ):
+                self.budgets.setdefault((user, category, month), (Decimal(str(amount)), currency))
+        self._read |= pairs
+
     def _total(self, key: tuple[str, str, str, str]) -> Decimal:
         if key not in self._spent:
-            m = self._m
-            row = self._conn.exec_driver_sql(
-                f"SELECT spent FROM alert_spend WHERE user_id = {m} AND month = {m} AND category = {m} "
-                f"AND currency = {m}{self._lock}",
-                key,
-            ).first()
-            if row is not None:
-                self._stored.add(key)
+            row = None
+            if key[:2] not in self._read:
+                m = self._m
+                row = self._conn.exec_driver_sql(
+                    f"SELECT spent FROM alert_spend WHERE user_id = {m} AND month = {m} AND category = {m} "
+                    f"AND currency = {m}{self._lock}",
+                    key,
+                ).first()
             self._spent[key] = Decimal(str(row[0])) if row else Decimal(0)
         return self._spent[key]
 
@@ -136,10 +165,12 @@ class _Run:
     def _budget(self, user_id: str, category: str, month: str) -> tuple[Decimal, str] | None:
         key = (user_id, category, month)
         if key not in self.budgets:
-            m = self._m
-            row = self._conn.exec_driver_sql(
-                f"SELECT amount, currency FROM budgets WHERE user_id = {m} AND category = {m} AND month = {m}", key
-            ).first()
+            row = None
+            if (user_id, month) not in self._read:
+                m = self._m
+                row = self._conn.exec_driver_sql(
+                    f"SELECT amount, currency FROM budgets WHERE user_id = {m} AND category = {m} AND month = {m}", key
+                ).first()
             self.budgets[key] = (Decimal(str(row[0])), row[1]) if row else None
         return self.budgets[key]
 
@@ -167,15 +198,10 @@ class _Run:
 
     def write(self) -> None:
         m, now_us = self._m, time.time_ns() // 1_000
-        new = [(*k, str(self._spent[k])) for k in self._moved if k not in self._stored]
-        old = [(str(self._spent[k]), *k) for k in self._moved if k in self._stored]
-        if new:
-            self._conn.exec_driver_sql(f"INSERT INTO alert_spend VALUES ({m}, {m}, {m}, {m}, {m})", new)
-        if old:
+        if self._moved:
             self._conn.exec_driver_sql(
-                f"UPDATE alert_spend SET spent = {m} WHERE user_id = {m} AND month = {m} AND category = {m} "
-                f"AND currency = {m}",
-                old,
+                self._upsert("alert_spend", ("user_id", "month", "category", "currency", "spent"), ("spent",)),
+                [(*k, str(self._spent[k])) for k in sorted(self._moved)],
             )
         for alert in self._alerts.values():  # a threshold raised in an earlier batch stays as it was told
             self.raised += self._conn.exec_driver_sql(

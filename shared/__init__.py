@@ -1,1 +1,2 @@
-"""The budgeting service's shared package: domain, settings, messaging, storage, auth."""
+"""The budgeting service as Azure installs it: domain (pure rules), services (one per microservice), adapters
+(Kafka, MySQL, SQLite, identity, bank files, rates, webhooks, telemetry), the settings and the composition root."""

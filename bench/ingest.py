@@ -107,30 +107,17 @@ def receiver_vs_bare(env: dict, tokens: Path) -> dict:
         stop(*servers)
 
 
-def _rows(n: int) -> list[dict]:
-    return [
-        {
-            "id": str(uuid.uuid4()),
-            "type": "expense" if i % 5 else "income",
-            "amount": f"{1 + i % 997}.{i % 100:02d}",
-            "currency": "EUR",
-            "category": f"cat-{i % 12}",
-            "date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
-            "description": f"bench row {i}",
-            "tags": ["bench"],
-        }
-        for i in range(n)
-    ]
+def _cpu_s(pid: int) -> float:
+    """CPU seconds a process has used (Linux /proc), its threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _batches(users: list[str]) -> list[tuple[str, list[dict]]]:
-    """ROWS rows in batches of BATCH, each batch one user's, the users taken in turn (keys over every partition)."""
-    rows = _rows(ROWS)
-    return [(users[n % len(users)], rows[i : i + BATCH]) for n, i in enumerate(range(0, ROWS, BATCH))]
-
-
-def ingest_e2e(env: dict, tokens: dict[str, str], batches: list[tuple[str, list[dict]]], database: str) -> float:
-    """Rows/s from the first HTTP batch posted until every operation is stored."""
+def ingest_e2e(
+    env: dict, tokens: dict[str, str], batches: list[tuple[str, list[dict]]], database: str, broker_pid: int
+) -> tuple[float, dict[str, float]]:
+    """Rows/s from the first HTTP batch posted until every operation is stored, and the CPU milliseconds each
+    process spent per 1,000 rows meanwhile (where the time went: the database server is shared, so not counted)."""
     port = free_port()
     http = _serve(env, port, "receiver,storage")
     triggers = subprocess.Popen(
@@ -142,11 +129,13 @@ def ingest_e2e(env: dict, tokens: dict[str, str], batches: list[tuple[str, list[
         warm_user = next(iter(tokens))
         httpx.post(
             url,
-            json={"transactions": _rows(BATCH)},
+            json={"transactions": ingest_mysql.rows(BATCH)},
             headers={"Authorization": f"Bearer {tokens[warm_user]}"},
             timeout=60,
         ).raise_for_status()
         _wait_operations(database, 1, timeout=120)
+        pids = {"http": http.pid, "storage": triggers.pid, "broker": broker_pid}
+        cpu_before = {name: _cpu_s(pid) for name, pid in pids.items()}
         started = time.perf_counter()
 
         def client(part: list[tuple[str, list[dict]]]) -> None:
@@ -161,7 +150,9 @@ def ingest_e2e(env: dict, tokens: dict[str, str], batches: list[tuple[str, list[
         for t in threads:
             t.join()
         _wait_operations(database, 1 + len(batches), timeout=600)
-        return sum(len(rows) for _, rows in batches) / (time.perf_counter() - started)
+        rows = sum(len(rows) for _, rows in batches)
+        cpu = {name: round((_cpu_s(pid) - cpu_before[name]) / rows * 1e6, 1) for name, pid in pids.items()}
+        return rows / (time.perf_counter() - started), cpu
     finally:
         stop(http, triggers)
 
@@ -183,14 +174,16 @@ def _wait_operations(database: str, n: int, timeout: float) -> None:
     raise TimeoutError(f"fewer than {n} operations done after {timeout}s")
 
 
-def ingest_vs_raw(env: dict, tokens: dict[str, str], database: str, raw_databases: tuple[str, str]) -> dict:
-    batches = _batches(sorted(tokens))
+def ingest_vs_raw(
+    env: dict, tokens: dict[str, str], database: str, raw_databases: tuple[str, str], broker_pid: int
+) -> dict:
+    batches = ingest_mysql.batches(sorted(tokens), ROWS, BATCH)
     # The raw baselines before and after the stack's run: drift on a shared machine hits both sides alike.
     same_work, rows_only = [], []
     ingest_mysql.migrated_database(raw_databases[0])
     same_work.append(ingest_mysql.same_work(raw_databases[0], batches))
     rows_only.append(ingest_mysql.rows_only(raw_databases[0], batches))
-    e2e = ingest_e2e(env, tokens, batches, database)
+    e2e, cpu = ingest_e2e(env, tokens, batches, database, broker_pid)
     ingest_mysql.migrated_database(raw_databases[1])
     same_work.append(ingest_mysql.same_work(raw_databases[1], batches))
     rows_only.append(ingest_mysql.rows_only(raw_databases[1], batches))
@@ -198,7 +191,7 @@ def ingest_vs_raw(env: dict, tokens: dict[str, str], database: str, raw_database
     print(
         f"(b) HTTP batches from {len(tokens)} users -> Kafka -> MariaDB {e2e:,.0f} rows/s vs raw PyMySQL doing "
         f"storage's statements {same:,.0f} rows/s -> {e2e / same:.2f} (target >= 0.8); vs the rows alone "
-        f"{raw:,.0f} rows/s -> {e2e / raw:.2f} (target >= 0.5)"
+        f"{raw:,.0f} rows/s -> {e2e / raw:.2f} (target >= 0.5); CPU ms per 1,000 rows: {cpu}"
     )
     return {
         "ingest_vs_same_work_mysql": round(e2e / same, 3),
@@ -206,6 +199,7 @@ def ingest_vs_raw(env: dict, tokens: dict[str, str], database: str, raw_database
         "ingest_rows_per_s": round(e2e),
         "same_work_mysql_rows_per_s": round(same),
         "raw_mysql_rows_per_s": round(raw),
+        "ingest_cpu_ms_per_1k_rows": cpu,
     }
 
 
@@ -245,7 +239,7 @@ def run(results: dict) -> None:
         _prepare(recv_env)
         results.update(receiver_vs_bare(recv_env, tokens_file))
         tokens = {f"bench-user-{i}": issuer.token(f"bench-user-{i}", ttl_s=3600) for i in range(USERS)}
-        results.update(ingest_vs_raw(env, tokens, database, raw_databases))
+        results.update(ingest_vs_raw(env, tokens, database, raw_databases, broker.process.pid))
     finally:
         tokens_file.unlink(missing_ok=True)
         broker.stop()

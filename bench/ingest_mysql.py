@@ -30,6 +30,29 @@ SQL = dialect_sql(True)
 Batches = Sequence[tuple[str, Sequence[dict]]]  # (user id, the rows of one HTTP batch)
 
 
+def rows(n: int) -> list[dict]:
+    """n transactions as a client posts them: fresh ids, both kinds, every month, a dozen categories."""
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "expense" if i % 5 else "income",
+            "amount": f"{1 + i % 997}.{i % 100:02d}",
+            "currency": "EUR",
+            "category": f"cat-{i % 12}",
+            "date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "description": f"bench row {i}",
+            "tags": ["bench"],
+        }
+        for i in range(n)
+    ]
+
+
+def batches(users: list[str], total: int, size: int) -> list[tuple[str, list[dict]]]:
+    """`total` rows in batches of `size`, each batch one user's, the users taken in turn (keys over every partition)."""
+    made = rows(total)
+    return [(users[n % len(users)], made[i : i + size]) for n, i in enumerate(range(0, total, size))]
+
+
 def migrated_database(name: str) -> None:
     create_database(name)
     engine = sa.create_engine(f"mysql+pymysql://root@127.0.0.1:3306/{name}")
@@ -96,7 +119,7 @@ def same_work(database: str, batches: Batches) -> float:
     with conn.cursor() as cur:
         cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
     conn.commit()
-    rows = sum(len(p["inserts"]) for p in prepared)
+    count = sum(len(p["inserts"]) for p in prepared)
     started = time.perf_counter()
     with conn.cursor() as cur:
         for p in prepared:
@@ -133,7 +156,7 @@ def same_work(database: str, batches: Batches) -> float:
             conn.commit()
     elapsed = time.perf_counter() - started
     conn.close()
-    return rows / elapsed
+    return count / elapsed
 
 
 def rows_only(database: str, batches: Batches) -> float:

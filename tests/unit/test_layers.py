@@ -41,12 +41,7 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-GRAPH = {
-    _module(p): _imports(p)
-    for top in PRODUCT
-    for p in (ROOT / top).rglob("*.py")
-    if "migrations" not in p.parts
-}
+GRAPH = {_module(p): _imports(p) for top in PRODUCT for p in (ROOT / top).rglob("*.py") if "migrations" not in p.parts}
 
 
 def _ours(name: str) -> str | None:

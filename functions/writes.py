@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import Header
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from functions.errors import JsonResponse
 
@@ -39,6 +39,7 @@ class AcceptedBudget(BaseModel):
     month: str
     amount: str
     currency: str
+    accounts: list[uuid.UUID] | None = Field(description="The accounts whose expenses count; null: every expense.")
     status: Literal["accepted"]
     operation: uuid.UUID
 

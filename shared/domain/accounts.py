@@ -180,10 +180,15 @@ class Refusal:
     detail: str
 
 
+def not_yours(account_id: object) -> Refusal:
+    """An id the caller has no account by: one refusal, whatever names it (a transaction, a transfer, a budget)."""
+    return Refusal("not_found", f"account {account_id} was not found among your accounts")
+
+
 def check_entry(account: Account | None, *, account_id: str, currency: str, day: dt.date) -> list[Refusal]:
     """Whether a transaction in `currency` dated `day` may be recorded in the caller's account (None: not theirs)."""
     if account is None:
-        return [Refusal("not_found", f"account {account_id} was not found among your accounts")]
+        return [not_yours(account_id)]
     refusals = []
     if account.closed:
         refusals.append(Refusal("closed", f"account {account.name!r} is closed; reopen it to record in it"))
@@ -201,7 +206,7 @@ def check_transfer(transfer: NewTransfer, from_account: Account | None, to_accou
     refusals = []
     for account, account_id in ((from_account, transfer.from_account), (to_account, transfer.to_account)):
         if account is None:
-            refusals.append(Refusal("not_found", f"account {account_id} was not found among your accounts"))
+            refusals.append(not_yours(account_id))
         elif account.closed:
             refusals.append(Refusal("closed", f"account {account.name!r} is closed; reopen it to transfer"))
         elif transfer.date < account.opening_date:

@@ -95,7 +95,10 @@ def _change(kind: str, seq: int, user_id: str, id: str, version: int, before, af
     }
 
 
-def budget_change(seq: int, user_id: str, category: str, month: str, amount: str, currency: str) -> dict[str, Any]:
+def budget_change(
+    seq: int, user_id: str, category: str, month: str, amount: str, currency: str, accounts: list[str] | None = None
+) -> dict[str, Any]:
+    """A budget as set: `accounts` the sorted ids whose expenses it counts, None for every expense."""
     return {
         "kind": "budget",
         "seq": seq,
@@ -104,6 +107,7 @@ def budget_change(seq: int, user_id: str, category: str, month: str, amount: str
         "month": month,
         "amount": amount,
         "currency": currency,
+        "accounts": accounts,
     }
 
 
@@ -112,22 +116,34 @@ def operation_change(seq: int, user_id: str, operation: Mapping[str, Any]) -> di
 
 
 ExpenseKey = tuple[str, str, str]  # month, category, currency
+AccountExpenseKey = tuple[str, str, str, str]  # month, category, currency, account id
 
 
 def expense_delta(record: Mapping[str, Any]) -> dict[ExpenseKey, Decimal]:
     """How a transaction change moves each (month, category, currency)'s expenses: minus before, plus after.
 
     A split expense counts each part under its own category; a transfer is never an expense."""
-    delta: dict[ExpenseKey, Decimal] = {}
+    return _delta(record, by_account=False)
+
+
+def account_expense_delta(record: Mapping[str, Any]) -> dict[AccountExpenseKey, Decimal]:
+    """The same, per account, for the sides of the change that are in one (what account-set budgets count)."""
+    return _delta(record, by_account=True)
+
+
+def _delta(record: Mapping[str, Any], *, by_account: bool) -> dict:
+    delta: dict[tuple, Decimal] = {}
     if record.get("kind", "transaction") != "transaction":
         return delta
     for side, sign in (("before", -1), ("after", 1)):
         state = record.get(side)
-        if state and state["type"] == "expense":
-            month, currency = state["date"][:7], state["currency"]
-            for category, amount in category_amounts(state["category"], Decimal(state["amount"]), _splits(state)):
-                key = (month, category, currency)
-                delta[key] = delta.get(key, Decimal(0)) + sign * amount
+        if not state or state["type"] != "expense" or (by_account and not state.get("account_id")):
+            continue
+        month, currency = state["date"][:7], state["currency"]
+        account = (state["account_id"],) if by_account else ()
+        for category, amount in category_amounts(state["category"], Decimal(state["amount"]), _splits(state)):
+            key = (month, category, currency, *account)
+            delta[key] = delta.get(key, Decimal(0)) + sign * amount
     return {k: v for k, v in delta.items() if v}
 
 

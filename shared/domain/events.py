@@ -115,7 +115,10 @@ class BudgetSet(_Envelope):
     budget: Budget
 
     def to_json(self) -> dict[str, Any]:
-        return {**self._head(), "budget": self.budget.to_json()}
+        budget = self.budget.to_json()
+        if budget["accounts"] is None:  # a global budget's event stays readable by consumers that predate sets
+            del budget["accounts"]
+        return {**self._head(), "budget": budget}
 
 
 class AccountOpened(_Envelope):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,6 +19,7 @@ MAX_DESCRIPTION = 500
 MAX_TAGS = 20
 _CATEGORY_RE = re.compile(r"^[^\x00-\x1f/\\]+$")
 MAX_PAYEE = 200
+MAX_BUDGET_ACCOUNTS = 20
 _PAYEE_RE = re.compile(r"^[^\x00-\x1f]+$")
 
 
@@ -28,6 +30,23 @@ def _clean_category(value: object) -> str:
     if not 1 <= len(value) <= 64 or not _CATEGORY_RE.match(value):
         raise ValueError("category must be 1-64 characters, without '/', '\\' or control characters")
     return value
+
+
+def _budget_accounts(value: object) -> tuple[uuid.UUID, ...] | None:
+    """An account set: 1 to MAX_BUDGET_ACCOUNTS distinct ids, kept sorted (the set, not the order, is the budget's)."""
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple):
+        raise ValueError("accounts must be a list of account ids, or null for every account")
+    try:
+        ids = [v if isinstance(v, uuid.UUID) else uuid.UUID(v) for v in value]
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError("accounts must hold account ids (UUIDs)") from None
+    if not 1 <= len(ids) <= MAX_BUDGET_ACCOUNTS:
+        raise ValueError(f"accounts must name 1 to {MAX_BUDGET_ACCOUNTS} accounts, or be null for every account")
+    if len(set(ids)) != len(ids):
+        raise ValueError("accounts must not name an account twice")
+    return tuple(sorted(ids, key=str))
 
 
 def _clean_tags(value: object) -> list[str]:
@@ -111,6 +130,14 @@ _BALANCE_SCHEMA = {
     "examples": ["-1200.50"],
     "description": "Signed decimal string below 10^12 in size; at most the currency's minor units.",
 }
+_BUDGET_ACCOUNTS_SCHEMA = {
+    "type": ["array", "null"],
+    "items": {"type": "string", "format": "uuid"},
+    "minItems": 1,
+    "maxItems": MAX_BUDGET_ACCOUNTS,
+    "uniqueItems": True,
+    "description": "Count only expenses booked in these accounts of yours; absent or null: every expense.",
+}
 _CURRENCY_SCHEMA = {
     "type": "string",
     "enum": sorted(c.code for c in Currency if c.exponent is not None),
@@ -148,3 +175,6 @@ Description = Annotated[str | None, BeforeValidator(_clean_description), WithJso
 BookingDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(check_date), WithJsonSchema(_DATE_SCHEMA)]
 Month = Annotated[str, BeforeValidator(check_month), WithJsonSchema(MONTH_SCHEMA)]
 Payee = Annotated[str | None, BeforeValidator(_clean_payee), WithJsonSchema(_PAYEE_SCHEMA)]
+BudgetAccounts = Annotated[
+    tuple[uuid.UUID, ...] | None, BeforeValidator(_budget_accounts), WithJsonSchema(_BUDGET_ACCOUNTS_SCHEMA)
+]

@@ -4,7 +4,8 @@ Each event is applied over the record as the user's previous events left it, in 
 record's next version. An account's currency and opening balance never change; closing keeps its history and its
 balance (a closed card with debt still owed is real). A transfer is one record with two legs, checked against
 both accounts as they stand (`check_transfer`); deleting it removes both legs at once, and is refused while
-either account is closed.
+either account is closed. A budget may name only the caller's own accounts, closed ones too (it may cover a past
+month).
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from shared.domain.accounts import Account, Refusal, check_transfer
-from shared.domain.events import AccountChanged, AccountOpened, SettingsSet, TransferCreated, TransferDeleted
+from shared.domain.accounts import Account, Refusal, check_transfer, not_yours
+from shared.domain.events import (
+    AccountChanged,
+    AccountOpened,
+    BudgetSet,
+    SettingsSet,
+    TransferCreated,
+    TransferDeleted,
+)
 from shared.domain.ledger import APPLIED, DUPLICATE, Accounts, Result, refused, rejected
 from shared.domain.money import fit_amount
 from shared.domain.operations import Rejection, not_found
@@ -143,6 +151,12 @@ def delete_transfer(
     if closed:
         return current, refused(closed)
     return replace(current, deleted=True, version=current.version + 1), APPLIED
+
+
+def check_budget(e: BudgetSet, *, accounts: Accounts) -> Result:
+    """Whether the budget may be set: every account it names is one of the caller's (open or closed)."""
+    missing = [not_yours(a) for a in e.budget.account_ids() or () if accounts(a) is None]
+    return refused(missing) if missing else APPLIED
 
 
 def set_settings(current: SettingsRecord | None, e: SettingsSet) -> tuple[SettingsRecord, Result]:

@@ -21,6 +21,7 @@ from shared.domain.fields import (  # noqa: F401 - the field types, re-exported 
     MONTH_SCHEMA,
     Amount,
     BookingDate,
+    BudgetAccounts,
     Category,
     ChangedAmount,
     CurrencyCode,
@@ -135,10 +136,12 @@ def _as_written(split: Split) -> dict[str, Any]:
 
 
 class BudgetLimit(_Strict):
-    """The body of a budget: the limit and its currency (category and month come from the route)."""
+    """The body of a budget: the limit and its currency (category and month come from the route), and the accounts
+    whose expenses it counts (none named: every expense)."""
 
     currency: CurrencyCode
     amount: Amount
+    accounts: BudgetAccounts = None
 
 
 class Budget(_Strict):
@@ -148,6 +151,10 @@ class Budget(_Strict):
     month: Month
     currency: CurrencyCode
     amount: Amount
+    accounts: BudgetAccounts = None  # sorted; None: a global budget, every expense counts
+
+    def account_ids(self) -> list[str] | None:
+        return None if self.accounts is None else [str(a) for a in self.accounts]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,4 +162,5 @@ class Budget(_Strict):
             "month": self.month,
             "amount": format_amount(self.amount, self.currency),
             "currency": self.currency,
+            "accounts": self.account_ids(),
         }

@@ -117,7 +117,7 @@ class Receiver:
     ) -> Accepted:
         try:
             fields = {"category": category, "month": month, "currency": limit.currency, "amount": str(limit.amount)}
-            budget = Budget.model_validate(fields)
+            budget = Budget.model_validate({**fields, "accounts": limit.accounts})
         except ValidationError as exc:
             raise invalid(exc.errors(include_url=False, include_input=False)) from None
         op = _operation(user_id, idempotency_key)

@@ -11,7 +11,14 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from shared.bootstrap import Root
-from shared.domain.events import BudgetSet, TransactionCreated, TransactionDeleted, TransactionUpdated, encode
+from shared.domain.events import (
+    AccountOpened,
+    BudgetSet,
+    TransactionCreated,
+    TransactionDeleted,
+    TransactionUpdated,
+    encode,
+)
 from shared.settings import Settings
 from tests.support.stack import AppServer
 from tests.support.wait import until
@@ -95,10 +102,15 @@ def send(sender: Sender, *events) -> None:
     assert sender.producer.flush(10) == 0
 
 
-def budget(user, category, amount, currency="EUR", month=MONTH):
-    return BudgetSet.model_validate(
-        {"user_id": user, "budget": {"category": category, "month": month, "currency": currency, "amount": amount}}
-    )
+def budget(user, category, amount, currency="EUR", month=MONTH, accounts=None):
+    body = {"category": category, "month": month, "currency": currency, "amount": amount, "accounts": accounts}
+    return BudgetSet.model_validate({"user_id": user, "budget": body})
+
+
+def opened(user, name) -> AccountOpened:
+    body = {"name": name, "type": "credit_card", "currency": "EUR", "opening_balance": "0"}
+    body["opening_date"] = "2031-01-01"
+    return AccountOpened.model_validate({"user_id": user, "account": {"id": str(uuid.uuid4()), **body}})
 
 
 def expense(user, category, amount, currency="EUR", day="10", **over):
@@ -203,6 +215,40 @@ def test_lowering_a_budget_can_cross_its_thresholds(producer, alerts, user):
     send(producer, budget(user, "travel", "50.00"))
     marker(producer, alerts, user)
     assert alerts.of(user, "travel") == [("travel", 80), ("travel", 100)]
+
+
+def test_an_account_set_budget_fires_from_its_accounts_alone(producer, alerts, user):
+    card, cash = opened(user, "Card"), opened(user, "Cash")
+    c, k = str(card.account.id), str(cash.account.id)
+    elsewhere = expense(user, "bills", "70.00", account_id=k)
+    events = [
+        card,
+        cash,
+        budget(user, "bills", "100.00", accounts=[c]),
+        elsewhere,  # another account: 120 spent in all, 50 of them on the card
+        expense(user, "bills", "50.00", account_id=c),
+        expense(user, "bills", "40.00"),  # in no account
+    ]
+    send(producer, *events)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "bills") == []
+    parts = [{"category": "bills", "amount": "30.00"}, {"category": "fun", "amount": "5.00"}]
+    send(producer, expense(user, "shopping", "35.00", account_id=c, splits=parts))  # its bills part: 80 on the card
+    marker(producer, alerts, user)
+    assert alerts.of(user, "bills") == [("bills", 80)]
+    (first,) = [a for a in alerts.seen if a["user_id"] == user and a["category"] == "bills"]
+    assert (first["spent"], first["budget"]) == ("80.00", "100.00")
+
+    send(producer, *events)  # a redelivery: nothing new
+    marker(producer, alerts, user)
+    assert alerts.of(user, "bills") == [("bills", 80)]
+    # Only the account moves (the category's total stays): the set's spending reaches 150.
+    moved = TransactionUpdated.model_validate(
+        {"user_id": user, "transaction_id": str(elsewhere.transaction.id), "changes": {"account_id": c}}
+    )
+    send(producer, moved)
+    marker(producer, alerts, user)
+    assert alerts.of(user, "bills") == [("bills", 80), ("bills", 100)]
 
 
 def test_a_restart_that_rereads_the_whole_topic_raises_nothing_again(

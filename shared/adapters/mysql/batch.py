@@ -24,6 +24,7 @@ from shared.domain.events import (
     TransactionImported,
     TransactionUpdated,
 )
+from shared.domain.ledger_accounts import check_budget
 from shared.domain.money import format_amount, quantize
 from shared.domain.splits import Split
 
@@ -96,6 +97,12 @@ def _record(row) -> ledger.Record:
     )
 
 
+def _accounts_text(e: BudgetSet) -> str | None:
+    """A budget's account set as stored: a JSON array of the sorted ids; NULL for a global budget."""
+    ids = e.budget.account_ids()
+    return None if ids is None else orjson.dumps(ids).decode()
+
+
 class Batch:
     """The events applied in order to the loaded state. Nothing here touches the database."""
 
@@ -126,8 +133,10 @@ class Batch:
 
     def _apply(self, e: AnyEvent) -> ledger.Result:
         if isinstance(e, BudgetSet):
-            self._budgets[(e.user_id, e.budget.category, e.budget.month)] = e  # the last one in order wins
-            return ledger.APPLIED
+            result = check_budget(e, accounts=self._accounts.lookup(e.user_id))
+            if result.kind == "applied":
+                self._budgets[(e.user_id, e.budget.category, e.budget.month)] = e  # the last one in order wins
+            return result
         if isinstance(e, ACCOUNT_EVENTS):
             return self._accounts.apply(e)
         if isinstance(e, TransactionImported):
@@ -181,7 +190,7 @@ class Batch:
         for (user_id, category, month), e in self._budgets.items():
             self._seqs[(user_id, category, month)] = seq = self._next_seq()
             amount = format_amount(e.budget.amount, e.budget.currency)
-            feed.append(budget_change(seq, user_id, category, month, amount, e.budget.currency))
+            feed.append(budget_change(seq, user_id, category, month, amount, e.budget.currency, e.budget.account_ids()))
         for op in self._touched.values():
             if op.done:
                 feed.append(operation_change(self._next_seq(), op.user_id, op.public()))
@@ -201,7 +210,7 @@ class Batch:
                 updates.append((*values, r.account_id, r.payee, splits, r.import_ref, r.version, r.deleted, seq,
                                 r.user_id, r.id))  # fmt: skip
         budgets = [
-            (u, c, m, str(e.budget.amount), e.budget.currency, self._seqs[(u, c, m)])
+            (u, c, m, str(e.budget.amount), e.budget.currency, _accounts_text(e), self._seqs[(u, c, m)])
             for (u, c, m), e in self._budgets.items()
         ]
         new_ops = [

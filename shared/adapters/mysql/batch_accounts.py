@@ -19,6 +19,7 @@ from shared.domain.events import (
     AccountChanged,
     AccountOpened,
     AnyEvent,
+    BudgetSet,
     SettingsSet,
     TransactionCreated,
     TransactionImported,
@@ -43,6 +44,8 @@ def _names_an_account(e: AnyEvent) -> bool:
         return e.transaction.account_id is not None
     if isinstance(e, TransactionUpdated):
         return e.changes.account_id is not None
+    if isinstance(e, BudgetSet):
+        return e.budget.accounts is not None
     return isinstance(e, (*ACCOUNT_EVENTS, TransactionImported))
 
 

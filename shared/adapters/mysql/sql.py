@@ -62,20 +62,20 @@ def dialect_sql(mysql: bool) -> Sql:
         f"booking_date = {m}, tags = {m}, account_id = {m}, payee = {m}, splits = {m}, import_ref = {m}, "
         f"version = {m}, deleted = {m}, change_seq = {m}, last_updated = {now} WHERE user_id = {m} AND id = {m}"
     )
-    budget_columns = "(user_id, category, month, amount, currency, version, change_seq)"
+    budget_columns = "(user_id, category, month, amount, currency, accounts, version, change_seq)"
     if mysql:
         upsert_budget = (
-            f"INSERT INTO budgets {budget_columns} VALUES (%s, %s, %s, %s, %s, 1, %s) ON DUPLICATE KEY UPDATE "
-            "amount = VALUES(amount), currency = VALUES(currency), change_seq = VALUES(change_seq), "
-            "version = version + 1"
+            f"INSERT INTO budgets {budget_columns} VALUES (%s, %s, %s, %s, %s, %s, 1, %s) ON DUPLICATE KEY UPDATE "
+            "amount = VALUES(amount), currency = VALUES(currency), accounts = VALUES(accounts), "
+            "change_seq = VALUES(change_seq), version = version + 1"
         )
         prune = "DELETE FROM {table} WHERE {column} < %s LIMIT {{chunk}}"
     else:
         upsert_budget = (
-            f"INSERT INTO budgets {budget_columns} VALUES (?, ?, ?, ?, ?, 1, ?) "
+            f"INSERT INTO budgets {budget_columns} VALUES (?, ?, ?, ?, ?, ?, 1, ?) "
             "ON CONFLICT (user_id, category, month) DO UPDATE SET amount = excluded.amount, "
-            f"currency = excluded.currency, change_seq = excluded.change_seq, version = budgets.version + 1, "
-            f"last_updated = {now}"
+            "currency = excluded.currency, accounts = excluded.accounts, change_seq = excluded.change_seq, "
+            f"version = budgets.version + 1, last_updated = {now}"
         )
         prune = "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {column} < ? LIMIT {{chunk}})"
     return Sql(

@@ -101,6 +101,7 @@ budgets = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("change_seq", sa.BigInteger, nullable=False, unique=True),
     sa.Column("last_updated", Timestamp6, nullable=False),
+    sa.Column("accounts", sa.Text),  # JSON array of the sorted account ids it counts; NULL: every expense (0500)
 )
 
 # One row per event ever applied: a redelivery finds its id here and changes nothing.
@@ -173,6 +174,17 @@ alert_spend = sa.Table(
     sa.Column("month", sa.String(7), primary_key=True),
     sa.Column("category", sa.String(64), primary_key=True),
     sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("spent", Money, nullable=False),
+)
+# The same, per account, for transactions in one (0500): an account-set budget sums its accounts' rows.
+alert_account_spend = sa.Table(
+    "alert_account_spend",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("category", sa.String(64), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("account_id", sa.String(36), primary_key=True),
     sa.Column("spent", Money, nullable=False),
 )
 alert_progress = sa.Table(

@@ -255,7 +255,9 @@ def test_clearing_tags_and_description_is_a_correction():
 
 def test_a_budget_is_a_monthly_limit_for_one_category():
     b = Budget.model_validate({"category": "food", "month": "2026-11", "amount": "300", "currency": "EUR"})
-    assert b.to_json() == {"category": "food", "month": "2026-11", "amount": "300.00", "currency": "EUR"}
+    assert b.to_json() == {
+        "category": "food", "month": "2026-11", "amount": "300.00", "currency": "EUR", "accounts": None
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026-00", "2026-1", "26-11", "2026-11-01", "2026/11", "", 202611])

@@ -150,3 +150,25 @@ def test_if_match_of_a_version_that_cannot_exist_is_a_bad_request_not_a_failure(
     response = client.patch(path.format(a=uuid.uuid4()), json=body, headers={"If-Match": '"0"'})
     assert response.status_code == 400 and "if-match" in response.text.lower()
     assert publisher.sent == []
+
+
+@pytest.mark.parametrize("accounts", [[], ["{a}", "{a}"], ["nope"], "{a}", ["{a}"] * 21])
+def test_a_budget_with_a_bad_account_set_is_a_422_problem_naming_the_field(client, publisher, accounts):
+    a = str(uuid.uuid4())
+    sent = [a if x == "{a}" else x for x in accounts] if isinstance(accounts, list) else a
+    if accounts == ["{a}"] * 21:
+        sent = [str(uuid.uuid4()) for _ in range(21)]
+    response = client.put("/api/budgets/food/2026-11", json={"amount": "5", "currency": "EUR", "accounts": sent})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "accounts" in response.text
+    assert publisher.sent == []
+
+
+def test_a_budget_answers_its_account_set_and_null_for_a_global_one(client, publisher):
+    a, b = sorted(str(uuid.uuid4()) for _ in range(2))
+    with_set = client.put("/api/budgets/food/2026-11", json={"amount": "5", "currency": "EUR", "accounts": [b, a]})
+    assert with_set.status_code == 202 and with_set.json()["accounts"] == [a, b]
+    plain = client.put("/api/budgets/food/2026-11", json={"amount": "5", "currency": "EUR", "accounts": None})
+    assert plain.status_code == 202 and plain.json()["accounts"] is None
+    assert [decode(m.value).budget.account_ids() for m in publisher.sent] == [[a, b], None]

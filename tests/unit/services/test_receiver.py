@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from shared.adapters.kafka.messages import OutboundMessage
-from shared.domain.events import decode
+from shared.domain.events import decode, encode
 from shared.domain.transactions import BudgetLimit, NewTransaction, TransactionChanges
 from shared.problems import Problem
 from shared.services.receiver import Receiver, messages
@@ -84,7 +84,16 @@ def test_corrections_deletions_and_budgets_carry_the_user_and_target(receiver, p
 def test_a_budget_takes_category_and_month_from_the_route(receiver):
     limit = BudgetLimit.model_validate({"amount": "300", "currency": "EUR"})
     (event,) = run(receiver.set_budget(user(), "food", "2026-11", limit)).events
-    assert event.budget.to_json() == {"category": "food", "month": "2026-11", "amount": "300.00", "currency": "EUR"}
+    expected = {"category": "food", "month": "2026-11", "amount": "300.00", "currency": "EUR", "accounts": None}
+    assert event.budget.to_json() == expected
+
+
+def test_a_budget_carries_its_account_set_sorted(receiver):
+    a, b = sorted(str(uuid.uuid4()) for _ in range(2))
+    limit = BudgetLimit.model_validate({"amount": "300", "currency": "EUR", "accounts": [b, a]})
+    (event,) = run(receiver.set_budget(user(), "food", "2026-11", limit)).events
+    assert event.budget.to_json()["accounts"] == [a, b]
+    assert decode(encode(event)).budget.account_ids() == [a, b]
 
 
 @pytest.mark.parametrize(("category", "month", "field"), [("food", "2026-13", "month"), ("a/b", "2026-11", "category")])

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.adapters.analytics import admin_reports, listings, networth, reports
+from shared.adapters.analytics import admin_reports, budget_report, listings, networth, reports
 from shared.adapters.analytics.reports import QueryContext
 from shared.adapters.analytics.snapshot import freshness, open_reader, read_snapshot
 from shared.adapters.mysql.source import SourceHead
@@ -53,7 +53,9 @@ REGISTRY: dict[str, Query] = {
             PeriodReport,
             reports.category_breakdown,
         ),
-        Query("budget-status", "Each budget of a month against what was spent", MonthReport, reports.budget_status),
+        Query(
+            "budget-status", "Each budget of a month against what was spent", MonthReport, budget_report.budget_status
+        ),
         Query("trend", "Monthly totals over the last N months", MonthsReport, reports.trend),
         Query("top", "Largest transactions and top categories over a period", TopParams, listings.top),
         Query("search", "Your transactions in the store, filtered, newest first", SearchParams, listings.search),

@@ -40,11 +40,13 @@ _ADD_MONTHS = (
 _DROP_EMPTY_MONTHS = "DELETE FROM account_months WHERE user_id = ? AND account_id = ? AND month = ? AND entries = 0"
 # Copies: the row with the newer change_seq wins, so a page read again (after a rebuild) changes nothing.
 UPSERT_BUDGET = (
-    "INSERT INTO budgets (user_id, category, month, amount_e4, currency, version, change_seq) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, category, month) DO UPDATE SET "
-    "amount_e4 = excluded.amount_e4, currency = excluded.currency, version = excluded.version, "
-    "change_seq = excluded.change_seq WHERE excluded.change_seq > budgets.change_seq"
+    "INSERT INTO budgets (user_id, category, month, amount_e4, currency, accounts, version, change_seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, category, month) DO UPDATE SET "
+    "amount_e4 = excluded.amount_e4, currency = excluded.currency, accounts = excluded.accounts, "
+    "version = excluded.version, change_seq = excluded.change_seq WHERE excluded.change_seq > budgets.change_seq"
 )
+# Budgets copied again (schema.BACKFILL): the same row, now with the accounts a store from before could not hold.
+RECOPY_BUDGET = UPSERT_BUDGET.replace("> budgets.change_seq", ">= budgets.change_seq")
 UPSERT_ACCOUNT = (
     "INSERT INTO accounts (user_id, id, name, type, currency, opening_balance_e4, opening_date, closed, version, "
     "change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET name = excluded.name, "

@@ -20,7 +20,7 @@ SOURCE_COLUMNS = (
     "user_id, id, type, amount, currency, category, description, booking_date, tags, "
     "recorded_at, version, change_seq, deleted, account_id, splits"
 )
-BUDGET_SOURCE_COLUMNS = "user_id, category, month, amount, currency, version, change_seq"
+BUDGET_SOURCE_COLUMNS = "user_id, category, month, amount, currency, accounts, version, change_seq"
 
 # Column order of the store's `transactions` table as the writer inserts it.
 STORE_COLUMNS = (
@@ -127,7 +127,7 @@ def change_from_source(source: Sequence) -> Change:
 
 def budget_tuple(source: Sequence) -> tuple:
     """A MySQL budget row (BUDGET_SOURCE_COLUMNS order) as the store's budgets row."""
-    return (source[0], source[1], source[2], e4_of(source[3]), source[4], source[5], source[6])
+    return (source[0], source[1], source[2], e4_of(source[3]), source[4], source[5], source[6], source[7])
 
 
 def add_to_month(months: dict[MonthKey, list[int]], key: MonthKey, amount_e4: int, sign: int) -> None:

@@ -95,6 +95,8 @@ def publish_snapshot(
     with writer_lock(store, wait=True):
         at = now or datetime.now(UTC)
         facts = _facts(store)
+        if facts.state.pop("budgets_from", None) is not None:
+            raise RuntimeError(f"the budgets of {store} are to be copied again from MySQL: sync before publishing")
         current = current_snapshot(directory)
         prev = read_manifest(current) if current and not parse_name(current.name).legacy else None
         full = prev is None or full_reason(prev, facts, rows_per_shard)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from shared.adapters.analytics.conversion import conversion, grouped, parts, rate_day
+from shared.adapters.analytics.conversion import conversion, grouped, parts
 from shared.adapters.analytics.schema import from_e4
 from shared.adapters.analytics.snapshot import user_connection
 from shared.domain.calendar import month_end, month_of, month_window, split_period
@@ -51,7 +51,7 @@ def money(e4: int, currency: str) -> str:
     return format_amount(from_e4(e4), currency)
 
 
-def _share(part: int, whole: int) -> str | None:
+def share(part: int, whole: int) -> str | None:
     return str((Decimal(part) / Decimal(whole)).quantize(SHARE, ROUND_HALF_EVEN)) if whole else None
 
 
@@ -143,7 +143,7 @@ def category_breakdown(ctx: QueryContext, p: PeriodReport) -> dict[str, Any]:
                 "category": category,
                 "currency": currency,
                 **totals(income, expense, n, currency),
-                "share_of_expense": _share(expense, expense_by_currency[currency]),
+                "share_of_expense": share(expense, expense_by_currency[currency]),
             }
             for (category, currency), (income, expense, n) in ordered
         ],
@@ -154,54 +154,6 @@ def category_breakdown(ctx: QueryContext, p: PeriodReport) -> dict[str, Any]:
         for row in data["categories"]:
             row["converted"] = conv.flows(by_category.get((row["category"], row["currency"]), []))
         data["converted"] = conv.flows(period)
-    return data
-
-
-def budget_status(ctx: QueryContext, p: MonthReport) -> dict[str, Any]:
-    budgets = ctx.conn.execute(
-        "SELECT b.category, b.currency, b.amount_e4 AS budget, COALESCE(t.expense_e4, 0) AS spent "
-        "FROM budgets AS b LEFT JOIN monthly_totals AS t ON t.user_id = b.user_id AND t.month = b.month "
-        "AND t.category = b.category AND t.currency = b.currency "
-        "WHERE b.user_id = ? AND b.month = ? ORDER BY b.category",
-        (ctx.user_id, p.month),
-    ).fetchall()
-    budgeted = {(b["category"], b["currency"]) for b in budgets}
-    spending = ctx.conn.execute(
-        "SELECT category, currency, expense_e4 AS spent FROM monthly_totals "
-        "WHERE user_id = ? AND month = ? AND expense_e4 > 0 ORDER BY category, currency",
-        (ctx.user_id, p.month),
-    ).fetchall()
-    data = {
-        "month": p.month,
-        "budgets": [
-            {
-                "category": b["category"],
-                "currency": b["currency"],
-                "budget": money(b["budget"], b["currency"]),
-                "spent": money(b["spent"], b["currency"]),
-                "remaining": money(b["budget"] - b["spent"], b["currency"]),
-                "share_used": _share(b["spent"], b["budget"]),
-                "over_budget": b["spent"] > b["budget"],
-            }
-            for b in budgets
-        ],
-        # Expenses no budget covers (another category, or another currency than the category's budget).
-        "unbudgeted": [
-            {"category": s["category"], "currency": s["currency"], "spent": money(s["spent"], s["currency"])}
-            for s in spending
-            if (s["category"], s["currency"]) not in budgeted
-        ],
-    }
-    if conv := conversion(ctx.conn, ctx.user_id, p.convert_to):
-        month_parts = parts(ctx.conn, ctx.user_id, month_start(p.month), month_end(p.month))
-        spent = grouped([x for x in month_parts if x.type == "expense"], lambda x: (x.category, x.currency))
-        day = rate_day(month_end(p.month), ctx.now.date())  # a budget is converted at its month's end
-        for b in data["budgets"]:
-            b["converted"] = conv.budget(
-                Decimal(b["budget"]), b["currency"], day, spent.get((b["category"], b["currency"]), [])
-            )
-        for u in data["unbudgeted"]:
-            u["converted"] = conv.amounts(spent=[x.item for x in spent.get((u["category"], u["currency"]), [])])
     return data
 
 

@@ -17,6 +17,12 @@ def read_state(conn: sqlite3.Connection) -> tuple[int, int, str | None]:
     return (int(row[0]), int(row[1]), row[2]) if row else (0, 0, None)
 
 
+def budgets_from(conn: sqlite3.Connection) -> int | None:
+    """The sequence above which the next sync copies every budget again (schema.BACKFILL); None: nothing to copy."""
+    row = conn.execute("SELECT budgets_from FROM sync_state WHERE id = 1").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
 def write_state(
     conn: sqlite3.Connection, *, watermark: int, transactions: int, source_id: str, rebuild_reason: str | None = None
 ) -> None:

@@ -33,6 +33,7 @@ from shared.adapters.analytics.account_changes import (
     transfer_from_source,
 )
 from shared.adapters.analytics.apply import (
+    RECOPY_BUDGET,
     UPSERT_ACCOUNT,
     UPSERT_BUDGET,
     UPSERT_RATE,
@@ -52,7 +53,7 @@ from shared.adapters.analytics.changes import (
     plan_page,
 )
 from shared.adapters.analytics.sharding import LOG_KEEP, forget_changes, note_users
-from shared.adapters.analytics.state import SourceChanged, check_source, read_state, write_state
+from shared.adapters.analytics.state import SourceChanged, budgets_from, check_source, read_state, write_state
 from shared.adapters.analytics.writer import connect_writer, immediate, writer_lock
 from shared.adapters.mysql.source import committed_high, source_identity
 
@@ -185,13 +186,19 @@ def _sync_in_transaction(
             transfers = plan_transfers(moves, existing_transfers(conn, [row.key for row, _ in moves]))
             apply_transfers(conn, transfers)
             page_done(len(rows), transfers.applied, ((row.user_id, row.change_seq) for row, _ in moves))
+        recopy = budgets_from(conn)
         for table, columns, statement, convert in _COPIES:
-            for rows in timed(pages(mysql, table, columns, previous, hi, page_size)):
+            after = previous
+            if table == "budgets" and recopy is not None:  # every budget again, with what the store lacked
+                after, statement = min(recopy, previous), RECOPY_BUDGET
+            for rows in timed(pages(mysql, table, columns, after, hi, page_size)):
                 # Each copy's columns start with user_id and end with change_seq.
                 page_done(len(rows), upsert(conn, statement, [convert(r) for r in rows]), ((r[0], r[-1]) for r in rows))
         for rows in timed(rate_pages(mysql, previous, hi, page_size)):
             page_done(len(rows), upsert(conn, UPSERT_RATE, [rate_tuple(r) for r in rows]))
     write_state(conn, watermark=hi, transactions=live, source_id=source)
+    if recopy is not None:
+        conn.execute("UPDATE sync_state SET budgets_from = NULL WHERE id = 1")
     if hi > LOG_KEEP:
         forget_changes(conn, hi - LOG_KEEP)  # a publication prunes it; this bounds it when none runs
     return SyncResult(read, applied, previous, hi, time.monotonic() - started, source_s=waited[0])

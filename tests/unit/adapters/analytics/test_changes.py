@@ -61,12 +61,14 @@ def test_text_amounts_and_dates_from_the_sqlite_stand_in_convert_the_same_way():
 
 
 def test_a_budget_row_converts_its_amount_exactly():
-    assert budget_tuple(("u", "fun", "2026-05", Decimal("80.0000"), "EUR", 7, 8)) == (
+    accounts = '["a1"]'
+    assert budget_tuple(("u", "fun", "2026-05", Decimal("80.0000"), "EUR", accounts, 7, 8)) == (
         "u",
         "fun",
         "2026-05",
         800_000,
         "EUR",
+        accounts,
         7,
         8,
     )

@@ -148,18 +148,22 @@ def set_budget(
     month: str = typer.Argument(..., help="YYYY-MM"),
     amount: str = typer.Argument(...),
     currency: str = typer.Argument(...),
+    account: list[str] = typer.Option(
+        [], "--account", help="Count only expenses in this account (an id); repeat for a set. None: every expense."
+    ),
     wait: bool = _WAIT,
     url: str = _URL,
     user: str = _USER,
     token: str = _TOKEN,
     timeout: float = _TIMEOUT,
 ) -> None:
-    """Set a month's spending limit for a category."""
+    """Set a month's spending limit for a category, over every expense or over a set of accounts."""
     from urllib.parse import quote
 
     bearer = _bearer(user, token)
     path = f"/api/budgets/{quote(category, safe='')}/{month}"
-    accepted = _call("PUT", url, path, bearer, timeout, json={"amount": amount, "currency": currency})
+    body = {"amount": amount, "currency": currency, "accounts": account or None}  # set again without: global again
+    accepted = _call("PUT", url, path, bearer, timeout, json=body)
     _outcome(accepted, url=url, token=bearer, timeout=timeout, wait=wait)
 
 

@@ -333,3 +333,40 @@ def test_the_new_pages_pass_axe_and_fit_a_phone(watch, api, base_url, user, widt
             w.shot(f"{route.split('?')[0].replace('-', '')}-360px")
     assert not any(found.values()), found
     w.assert_clean()
+
+
+def test_a_budget_over_the_card_counts_the_cards_spending_and_shows_its_accounts(watch, api, user):
+    card = open_account(api, "Card", "credit_card", "EUR", "0.00")
+    cash = open_account(api, "Cash", "cash", "EUR", "100.00")
+    for account, amount in ((card, "30.00"), (cash, "50.00")):
+        body = {"type": "expense", "amount": amount, "currency": "EUR", "category": "fuel", "date": str(TODAY)}
+        applied(api, api.post("/api/transactions", json={**body, "account_id": account}))
+    w = watch(bypass_csp=True)  # bypassed only to inject axe-core
+    page = w.page
+    w.sign_in(user)
+    w.go("Budgets")
+    form = page.get_by_role("form", name="Set a budget")
+    picker = form.get_by_label("Accounts")
+    expect(picker.locator("option")).to_have_text(["Card (EUR)", "Cash (EUR)"])
+    assert picker.evaluate("s => [...s.options].every((o) => o.selected)")  # all: a global budget
+    form.get_by_label("Category").fill("fuel")
+    form.get_by_label("Amount").fill("100.00")
+    form.get_by_label("Currency").fill("EUR")
+    picker.select_option(label="Card (EUR)")
+    form.get_by_role("button", name="Set budget").click()
+    page.get_by_role("status").filter(has_text=f"The fuel budget for {MONTH} is saved and shown below").wait_for(
+        timeout=60_000
+    )
+    assert w.budget_text("fuel") == "30.00 EUR of 100.00 EUR spent (30%)"  # the card's 30, not the cash's 50
+    expect(page.locator(".budgets li", has_text="fuel").locator(".budget-accounts")).to_have_text("Accounts: Card")
+    assert violations(page) == []
+
+    # Set again with every account selected: global again, both expenses count.
+    picker.select_option(label=["Card (EUR)", "Cash (EUR)"])
+    form.get_by_role("button", name="Set budget").click()
+    expect(page.locator(".budgets li", has_text="fuel").locator(".budget-accounts")).to_have_text(
+        "Accounts: All accounts", timeout=60_000
+    )
+    page.get_by_role("status").filter(has_text=f"The fuel budget for {MONTH} is saved and shown below").wait_for()
+    assert w.budget_text("fuel") == "80.00 EUR of 100.00 EUR spent (80%)"
+    w.assert_clean()

@@ -10,8 +10,14 @@ function state(share) {
   return ["ok", null];
 }
 
-/** One budget: {category, currency, budget, spent, remaining, share_used, over_budget}. */
-export function budgetBar(b) {
+/** Whose expenses a budget counts: its accounts by name (an id not among `names` as it is), or every one. */
+export function accountsText(accounts, names = new Map()) {
+  if (!accounts) return "All accounts";
+  return accounts.map((id) => names.get(id) ?? id).join(", ");
+}
+
+/** One budget: {category, currency, accounts, budget, spent, remaining, share_used, over_budget}. */
+export function budgetBar(b, names) {
   const share = Number(b.share_used); // geometry only; the figures shown are the API's strings
   const [tone, label] = state(share);
   const fillEl = h("span", { class: `bar-fill ${tone}` });
@@ -45,13 +51,14 @@ export function budgetBar(b) {
       "div",
       { class: "budget-line small" },
       h("span", { class: `badge ${tone}` }, label ?? "Within budget"),
+      h("span", { class: "budget-accounts" }, `Accounts: ${accountsText(b.accounts, names)}`),
       h("span", {}, b.over_budget ? "Over by " : "Left: ", money(b.over_budget ? b.remaining.replace(/^-/, "") : b.remaining, b.currency)),
     ),
   );
 }
 
-/** The budget-status answer's data as a list (or a line saying there are none). */
-export function budgetList(data) {
+/** The budget-status answer's data as a list (or a line saying there are none); `names`: account id -> name. */
+export function budgetList(data, names) {
   if (!data.budgets.length) return h("p", { class: "muted" }, `No budgets set for ${data.month}.`);
-  return h("ul", { class: "budgets" }, data.budgets.map(budgetBar));
+  return h("ul", { class: "budgets" }, data.budgets.map((b) => budgetBar(b, names)));
 }

@@ -12,7 +12,7 @@ from shared.adapters.analytics.sync import sync
 from shared.bootstrap import Root
 from tests.support.stack import AppServer
 
-EXAMPLES = 16  # per operation, generation mode and auth: 23 operations -> about 1,400 cases
+EXAMPLES = 16  # per operation, generation mode and auth: 36 operations -> about 2,200 cases
 
 
 @pytest.fixture

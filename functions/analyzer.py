@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import azure.functions as func
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from functions.deps import AlertsDep, AnalyzerDep, Caller
@@ -71,6 +71,7 @@ class Alert(BaseModel):
     month: str
     threshold: int
     currency: str
+    accounts: list[str] | None = Field(None, description="The budget's accounts; null: every expense counted.")
     budget: str
     spent: str
     share_used: str | None

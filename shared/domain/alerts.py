@@ -1,4 +1,5 @@
-"""Budget alerts: a month's expenses in a category reaching 80% and 100% of its budget, each threshold once."""
+"""Budget alerts: a month's expenses in a category reaching 80% and 100% of its budget, each threshold once
+(a budget that names accounts: the expenses booked in them)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,16 @@ def reached(spent: Decimal, budget: Decimal) -> list[int]:
 
 
 def payload(
-    *, user_id: str, category: str, month: str, threshold: int, currency: str, budget: Decimal, spent: Decimal, at: str
+    *,
+    user_id: str,
+    category: str,
+    month: str,
+    threshold: int,
+    currency: str,
+    budget: Decimal,
+    spent: Decimal,
+    at: str,
+    accounts: list[str] | None = None,
 ) -> dict[str, Any]:
     """The alert as published on the alerts topic (the contract with its consumers: webhooks, dashboards)."""
     return {
@@ -37,6 +47,7 @@ def payload(
         "month": month,
         "threshold": threshold,
         "currency": currency,
+        "accounts": accounts,  # the budget's account set when the threshold was reached; None: every expense
         "budget": format_amount(budget, currency),
         "spent": format_amount(spent, currency),
         "share_used": str((spent / budget).quantize(_SHARE, ROUND_HALF_EVEN)) if budget else None,

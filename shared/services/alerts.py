@@ -86,6 +86,7 @@ class Alerts:
                     "month": a["month"],
                     "threshold": a["threshold"],
                     "currency": a["currency"],
+                    "accounts": a.get("accounts"),  # alerts raised before budgets named accounts have none
                     "budget": a["budget"],
                     "spent": a["spent"],
                     "share_used": a["share_used"],

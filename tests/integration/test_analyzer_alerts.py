@@ -237,7 +237,7 @@ def test_an_account_set_budget_fires_from_its_accounts_alone(producer, alerts, u
     marker(producer, alerts, user)
     assert alerts.of(user, "bills") == [("bills", 80)]
     (first,) = [a for a in alerts.seen if a["user_id"] == user and a["category"] == "bills"]
-    assert (first["spent"], first["budget"]) == ("80.00", "100.00")
+    assert (first["spent"], first["budget"], first["accounts"]) == ("80.00", "100.00", [c])
 
     send(producer, *events)  # a redelivery: nothing new
     marker(producer, alerts, user)

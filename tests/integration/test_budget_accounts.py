@@ -116,7 +116,10 @@ def test_a_budget_on_the_card_counts_the_cards_expenses_alone(client, db, user, 
         "groceries", 80,
     )  # fmt: skip
     alert = raised(db, user)[0][2]
-    assert (cents(alert["spent"]), cents(alert["budget"])) == (card_groceries, 10_000)
+    assert (cents(alert["spent"]), cents(alert["budget"]), alert["accounts"]) == (card_groceries, 10_000, [card])
+    assert raised(db, user)[1][2]["accounts"] is None  # home's: global
+    listed = {(a["category"], a["threshold"]): a for a in client.get("/api/alerts").json()["items"]}
+    assert (listed[("groceries", 80)]["accounts"], listed[("home", 80)]["accounts"]) == ([card], None)
     sentinel(client, db, user)
     assert [(c, t) for c, t, _ in raised(db, user)] == [("groceries", 80), ("home", 80), ("home", 100)]  # once
 

@@ -129,6 +129,7 @@ class AlertRun:
                 budget=limit,
                 spent=spent,
                 at=self._now,
+                accounts=None if accounts is None else list(accounts),
             )
             # The first time a threshold is reached is the one told: later checks in the batch keep it.
             self._alerts.setdefault(

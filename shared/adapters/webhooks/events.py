@@ -37,6 +37,7 @@ class _Alert(BaseModel):
     month: str
     threshold: int
     currency: str
+    accounts: list[str] | None = None  # the budget's account set; None: every expense (and alerts from before)
     budget: str
     spent: str
     share_used: str

@@ -35,8 +35,10 @@ def operation(**changes) -> dict:
 def test_a_threshold_alert_is_a_budget_threshold_event_named_by_its_alert_id():
     event = from_alert(orjson.dumps(ALERT))
     assert (event.source_id, event.user_id, event.type) == (f"alert:{ALERT['alert_id']}", "alice", "budget.threshold")
-    assert event.data == {k: v for k, v in ALERT.items() if k not in ("type", "user_id")}
+    # An alert from before budgets named accounts is a global budget's.
+    assert event.data == {**{k: v for k, v in ALERT.items() if k not in ("type", "user_id")}, "accounts": None}
     assert event.occurred_at.isoformat() == ALERT["detected_at"]
+    assert from_alert(orjson.dumps({**ALERT, "accounts": ["acc-1"]})).data["accounts"] == ["acc-1"]
 
 
 def test_a_finished_import_is_an_import_completed_event_with_its_counts():

@@ -8,8 +8,8 @@ import uuid
 from shared.adapters.mysql.batch import Batch, Loaded
 from shared.adapters.mysql.sql import dialect_sql
 from shared.domain.accounts import AccountChanges, NewAccount, NewTransfer
-from shared.domain.events import AccountChanged, AccountOpened, TransactionCreated, TransferCreated
-from shared.domain.transactions import NewTransaction
+from shared.domain.events import AccountChanged, AccountOpened, BudgetSet, TransactionCreated, TransferCreated
+from shared.domain.transactions import Budget, NewTransaction
 
 SQL = dialect_sql(mysql=True)
 
@@ -77,3 +77,23 @@ def test_a_split_transactions_parts_are_written_with_its_row_and_its_change_reco
     (change,) = [r for r in batch.feed if r["kind"] == "transaction"]
     assert change["after"]["account_id"] == str(account.id)
     assert [p["amount"] for p in change["after"]["splits"]] == ["7.00", "3.00"]
+
+
+def _budget(amount: str, accounts: list[str] | None) -> BudgetSet:
+    body = {"category": "food", "month": "2026-02", "currency": "EUR", "amount": amount, "accounts": accounts}
+    return _op(BudgetSet(user_id="u", budget=Budget.model_validate(body)))
+
+
+def test_a_budget_naming_an_account_not_theirs_is_refused_and_the_one_before_it_stays():
+    card = _account("Card")
+    stranger = str(uuid.uuid4())
+    events = [_op(AccountOpened(user_id="u", account=card)), _budget("80", [str(card.id)])]
+    events += [_budget("90", [str(card.id), stranger])]
+    batch = Batch(events, Loaded(), now_us=1, first_seq=1)
+    assert (batch.applied, batch.rejected) == (2, 1)
+    (row,) = _rows(batch, "budgets")
+    assert row[3:6] == ("80.00", "EUR", f'["{card.id}"]')
+    (change,) = [r for r in batch.feed if r["kind"] == "budget"]
+    assert (change["amount"], change["accounts"]) == ("80.00", [str(card.id)])
+    (rejection,) = [r for statement, rows in batch.writes(SQL) if "operation_rejections" in statement for r in rows]
+    assert stranger in rejection[2] and '"not_found"' in rejection[2]

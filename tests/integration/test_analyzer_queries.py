@@ -285,7 +285,7 @@ def test_budget_status_compares_in_the_budgets_currency(as_alice, world):
     ):
         spent = sum((r.amount for r in mine if r.category == b.category and r.currency == b.currency), Decimal(0))
         expected.append({
-            "category": b.category, "currency": b.currency, "budget": fmt(b.amount, b.currency),
+            "category": b.category, "currency": b.currency, "accounts": None, "budget": fmt(b.amount, b.currency),
             "spent": fmt(spent, b.currency), "remaining": fmt(b.amount - spent, b.currency),
             "share_used": share(spent, b.amount), "over_budget": spent > b.amount,
         })  # fmt: skip

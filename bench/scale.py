@@ -235,13 +235,33 @@ def _alerts(engine: sa.Engine, results: dict, size: str, users: int, measured: i
                  "date": f"{month}-10"}  # fmt: skip
         records.append({"kind": "transaction", "seq": seq + 10 * measured + i, "user_id": user,
                         "id": str(uuid.uuid4()), "version": 1, "before": None, "after": after})  # fmt: skip
+    before = _pool(engine)
     started = time.perf_counter()
     for i in range(0, len(records), batch):
         state.apply(records[i : i + batch], now_iso=time.strftime("%Y-%m-%dT%H:%M:%S"))
     per_change = (time.perf_counter() - started) / len(records) * 1e6
+    after_pool = _pool(engine)
+    misses = (after_pool["Innodb_buffer_pool_reads"] - before["Innodb_buffer_pool_reads"]) / len(records)
+    pages = (after_pool["Innodb_buffer_pool_read_requests"] - before["Innodb_buffer_pool_read_requests"]) / len(records)
     results[f"alerts_us_per_change_{size}"] = round(per_change, 1)
     results[f"alert_totals_{size}"] = totals
-    print(f"alerts_us_per_change_{size} {per_change:.1f} over {totals:,} running totals")
+    results[f"alerts_disk_reads_per_change_{size}"] = round(misses, 2)
+    results[f"alerts_page_reads_per_change_{size}"] = round(pages, 1)
+    results["innodb_buffer_pool_mb"] = after_pool["pool_mb"]
+    print(
+        f"alerts_us_per_change_{size} {per_change:.1f} over {totals:,} running totals; what limits it: "
+        f"{pages:.1f} page reads a change, {misses:.2f} of them from disk (InnoDB buffer pool "
+        f"{after_pool['pool_mb']} MB)"
+    )
+
+
+def _pool(engine: sa.Engine) -> dict[str, int]:
+    """The server's InnoDB buffer-pool counters: page reads asked for, and those that had to go to disk."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_read%'")).all()
+        pool = conn.execute(sa.text("SELECT @@innodb_buffer_pool_size")).scalar_one()
+    counters = {name: int(value) for name, value in rows if str(value).isdigit()}
+    return {**counters, "pool_mb": int(pool) // 2**20}
 
 
 def _sizes(engine: sa.Engine, name: str, store: Path, share: Path, results: dict, size: str) -> None:

@@ -121,13 +121,17 @@ class Deliverer:
         for loop in self.loops:
             loop.start()
         for loop in self.loops:
-            until(loop.ready.is_set, timeout=60, what=f"{loop.name} to be assigned partitions")
+            # Both triggers share the webhooks group, so after a restart each join is a rebalance of its own; in one
+            # full run on a 2-core machine the assignment took over a minute.
+            until(loop.ready.is_set, timeout=180, what=f"{loop.name} to be assigned partitions")
         return self
 
     def stop(self) -> None:
         self.stop_event.set()
         for loop in self.loops:
-            loop.join(30)
+            loop.join(60)
+        # A loop still running keeps its group membership (and its partitions) until max.poll.interval.ms.
+        assert not any(loop.is_alive() for loop in self.loops), "a trigger loop did not stop"
 
 
 class Stack:

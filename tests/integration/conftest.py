@@ -60,6 +60,15 @@ def client(app_server, infra, user):
         yield c
 
 
+@pytest.fixture(scope="module")
+def alerts_consumer(infra, app_server):
+    """The budget-alerts trigger consuming the change feed, for a module that checks alerts or their totals."""
+    server = AppServer(Root(infra.settings()), kafka_functions=("budget_alerts",)).start()
+    yield server
+    server.stop()
+    server.root.close()
+
+
 @pytest.fixture(scope="session")
 def db(infra):
     engine = infra.direct_engine()

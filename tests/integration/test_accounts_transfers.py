@@ -19,14 +19,6 @@ MONTH, DAY = "2026-05", "2026-05-14"
 
 
 @pytest.fixture(scope="module")
-def alerts_consumer(infra, app_server):
-    server = AppServer(Root(infra.settings()), kafka_functions=("budget_alerts",)).start()
-    yield server
-    server.stop()
-    server.root.close()
-
-
-@pytest.fixture(scope="module")
 def analytics(infra, app_server, tmp_path_factory):
     """The processor's store of this module, synced when asked, and the analyzer answering from it."""
     path = tmp_path_factory.mktemp("accounts-analytics") / "analytics.db"

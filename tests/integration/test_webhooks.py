@@ -121,9 +121,10 @@ class Deliverer:
         for loop in self.loops:
             loop.start()
         for loop in self.loops:
-            # Both triggers share the webhooks group, so after a restart each join is a rebalance of its own; in one
-            # full run on a 2-core machine the assignment took over a minute.
-            until(loop.ready.is_set, timeout=180, what=f"{loop.name} to be assigned partitions")
+            # Both triggers share the webhooks group, so after a restart each join is a rebalance of its own, and a
+            # member busy in its first batch rejoins only when it next polls: a rebalance may wait up to
+            # max.poll.interval.ms (300 s, shared/adapters/kafka/config.py). Full CI-sized runs have waited over 180 s.
+            until(loop.ready.is_set, timeout=330, what=f"{loop.name} to be assigned partitions")
         return self
 
     def stop(self) -> None:
